@@ -1,1 +1,4 @@
 //! oidc-assume
+
+#[warn(missing_docs)]
+pub mod runner;
