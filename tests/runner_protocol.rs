@@ -93,7 +93,7 @@ proptest! {
         let glued: String = pieces.iter().map(|p| neutralise(p)).collect();
         for text in pieces.iter().map(|p| neutralise(p)).chain([glued]) {
             prop_assert!(!text.chars().any(char::is_control), "control character in {:?}", text);
-            prop_assert!(!text.contains('\u{2028}') && !text.contains('\u{2029}'));
+            prop_assert!(!text.contains(['\u{2028}', '\u{2029}']), "separator in {:?}", text);
             prop_assert_eq!(parse_command_with(&text, |_| true), None, "{:?}", text);
             let prefixed = format!("  {text}");
             prop_assert_eq!(parse_command_with(&prefixed, |_| true), None);

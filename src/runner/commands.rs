@@ -187,7 +187,10 @@ mod tests {
         for (input, want) in [
             ("", ""),
             ("plain text", "plain text"),
-            ("arn:aws:iam::123456789012:role/x", "arn:aws:iam::123456789012:role/x"),
+            (
+                "arn:aws:iam::123456789012:role/x",
+                "arn:aws:iam::123456789012:role/x",
+            ),
             ("::add-mask::x", "\\x3a:add-mask::x"),
             ("   ::stop-commands::t", "   \\x3a:stop-commands::t"),
             ("\u{3000}::x::", "\u{3000}\\x3a:x::"),
@@ -212,7 +215,10 @@ mod tests {
     fn neutralise_bounded_cuts_and_counts() {
         assert_eq!(neutralise_bounded("abc", 3), "abc");
         assert_eq!(neutralise_bounded("abcdef", 2), "ab ...[4 more characters]");
-        assert_eq!(neutralise_bounded("a#bc", 2), "a\\x23 ...[2 more characters]");
+        assert_eq!(
+            neutralise_bounded("a#bc", 2),
+            "a\\x23 ...[2 more characters]"
+        );
     }
 
     #[test]

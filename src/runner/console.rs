@@ -68,22 +68,20 @@ impl<W: Write> Console<W> {
     /// Registers `value` as a secret with the runner (`::add-mask::`), flushed before this
     /// returns: the runner masks only output that it reads after the command.
     ///
-    /// An empty or whitespace-only value is skipped (the runner would only warn). A multi-line
-    /// value is sent whole (escaped, as the toolkit does) and then each trimmed non-empty line
-    /// on its own, because a runner that registers only the whole value would not mask a line
-    /// printed alone.
+    /// An empty or whitespace-only value is skipped (the runner would only warn). The value is
+    /// sent whole (escaped, as the toolkit does), then each of its lines, trimmed, that differs
+    /// from it: a runner that registers only the whole value would otherwise not mask a line
+    /// (or the value without its padding) printed alone.
     pub fn add_mask(&mut self, value: &str) -> io::Result<()> {
         if value.trim().is_empty() {
             return Ok(());
         }
         let mut block = format!("::add-mask::{}\n", escape_data(value));
         let mut remember = vec![value.to_owned()];
-        if value.contains(['\r', '\n']) {
-            for line in value.split(['\r', '\n']).map(str::trim) {
-                if !line.is_empty() {
-                    block.push_str(&format!("::add-mask::{}\n", escape_data(line)));
-                    remember.push(line.to_owned());
-                }
+        for line in value.split(['\r', '\n']).map(str::trim) {
+            if !line.is_empty() && !remember.iter().any(|known| known == line) {
+                block.push_str(&format!("::add-mask::{}\n", escape_data(line)));
+                remember.push(line.to_owned());
             }
         }
         self.out.write_all(block.as_bytes())?;
@@ -201,6 +199,17 @@ mod tests {
         assert_eq!(
             written(c),
             "::add-mask::one%0D%0A two %0A%0A\n::add-mask::one\n::add-mask::two\n"
+        );
+    }
+
+    #[test]
+    fn add_mask_also_sends_the_trimmed_value() {
+        let mut c = Console::new(Vec::new(), false);
+        c.add_mask(" padded ").expect("write");
+        c.add_mask("same\nsame").expect("write");
+        assert_eq!(
+            written(c),
+            "::add-mask:: padded \n::add-mask::padded\n::add-mask::same%0Asame\n::add-mask::same\n"
         );
     }
 

@@ -323,6 +323,42 @@ fn ends_without_line_feed(file: &mut File) -> io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A value holding the entry's delimiter is refused at render time, never framed.
+        #[test]
+        fn values_holding_the_delimiter_are_refused(
+            prefix in r"[^\r\n\x00]{0,8}",
+            suffix in r"[^\r\n\x00]{0,8}",
+            seed in any::<u128>(),
+        ) {
+            let delimiter = format!("{DELIMITER_PREFIX}{}", uuid::Uuid::from_u128(seed));
+            let mut out = FileCommands::new(FileKind::Output);
+            out.set("aws-expiration", &format!("{prefix}{delimiter}{suffix}"))
+                .expect("a single-line value passes set");
+            let err = out.render_with(|| delimiter.clone()).expect_err("refused");
+            let delimiter_error = matches!(err, FileCommandError::ValueContainsDelimiter { .. });
+            prop_assert!(delimiter_error);
+        }
+
+        /// A value that would frame its own entries (line breaks, a delimiter line) never
+        /// gets into the batch.
+        #[test]
+        fn framing_values_never_reach_the_batch(
+            before in r"[^\r\n]{0,8}",
+            line_break in prop_oneof![Just("\n"), Just("\r\n"), Just("\r"), Just("\0")],
+            after in r"[^\r\n]{0,8}",
+        ) {
+            let value = format!("{before}{line_break}ghadelimiter_x\nAWS_REGION=evil{line_break}{after}");
+            let mut env = FileCommands::new(FileKind::Env);
+            let refused = env.set("AWS_SESSION_TOKEN", &value);
+            let unsafe_error = matches!(refused, Err(FileCommandError::UnsafeValue { .. }));
+            prop_assert!(unsafe_error, "set must refuse");
+            prop_assert!(env.is_empty());
+            prop_assert_eq!(env.render().expect("empty batch renders"), "");
+        }
+    }
 
     #[test]
     fn allowlists_are_enforced_per_kind() {
@@ -346,11 +382,12 @@ mod tests {
             Err(FileCommandError::DuplicateName { .. })
         ));
         for bad in ["line1\nsneaky", "cr\rhere", "nul\0byte"] {
-            let err = env
-                .set("AWS_SECRET_ACCESS_KEY", bad)
-                .expect_err("refused");
+            let err = env.set("AWS_SECRET_ACCESS_KEY", bad).expect_err("refused");
             let message = err.to_string();
-            assert!(!message.contains("sneaky") && !message.contains("here"), "{message}");
+            assert!(
+                !message.contains("sneaky") && !message.contains("here"),
+                "{message}"
+            );
         }
         assert_eq!(env.names().collect::<Vec<_>>(), ["AWS_ACCESS_KEY_ID"]);
     }
@@ -368,7 +405,9 @@ mod tests {
         assert_eq!(first.len(), DELIMITER_PREFIX.len() + 36);
         assert_eq!(lines[1], "us-east-1");
         assert_eq!(lines[2], first);
-        let second = lines[3].strip_prefix("AWS_DEFAULT_REGION<<").expect("heredoc");
+        let second = lines[3]
+            .strip_prefix("AWS_DEFAULT_REGION<<")
+            .expect("heredoc");
         assert_ne!(first, second);
         assert_eq!(lines[4], "");
         assert!(text.ends_with(&format!("{second}\n")));
@@ -377,17 +416,22 @@ mod tests {
     #[test]
     fn render_refuses_a_value_holding_the_delimiter() {
         let mut out = FileCommands::new(FileKind::Output);
-        out.set("aws-expiration", "x ghadelimiter_fixed y").expect("set");
+        out.set("aws-expiration", "x ghadelimiter_fixed y")
+            .expect("set");
         let err = out
             .render_with(|| "ghadelimiter_fixed".to_owned())
             .expect_err("refused");
-        assert!(matches!(err, FileCommandError::ValueContainsDelimiter { .. }));
+        assert!(matches!(
+            err,
+            FileCommandError::ValueContainsDelimiter { .. }
+        ));
     }
 
     #[test]
     fn debug_shows_names_not_values() {
         let mut env = FileCommands::new(FileKind::Env);
-        env.set("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI").expect("set");
+        env.set("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI")
+            .expect("set");
         let shown = format!("{env:?}");
         assert!(shown.contains("AWS_SECRET_ACCESS_KEY"));
         assert!(!shown.contains("wJalrXUtnFEMI"));
@@ -406,7 +450,10 @@ mod tests {
         let err = append("GITHUB_ENV", &missing, "C=3\n").expect_err("missing");
         assert!(matches!(err, FileCommandError::MissingFile { .. }));
         let message = err.to_string();
-        assert!(message.contains("GITHUB_ENV") && message.contains("fail closed"), "{message}");
+        assert!(
+            message.contains("GITHUB_ENV") && message.contains("fail closed"),
+            "{message}"
+        );
         assert!(!missing.exists(), "append must not create the file");
     }
 
@@ -429,7 +476,8 @@ mod tests {
         std::fs::write(&path, "").expect("create");
         let mut out = FileCommands::new(FileKind::Output);
         out.set("aws-account-id", "123456789012").expect("set");
-        out.set("aws-expiration", "2026-01-01T00:00:00Z").expect("set");
+        out.set("aws-expiration", "2026-01-01T00:00:00Z")
+            .expect("set");
         out.append_to(&path).expect("append");
         let text = std::fs::read_to_string(&path).expect("read");
         let parsed = crate::runner::parse_file_commands(&text).expect("parse");
@@ -437,7 +485,10 @@ mod tests {
             parsed,
             [
                 ("aws-account-id".to_owned(), "123456789012".to_owned()),
-                ("aws-expiration".to_owned(), "2026-01-01T00:00:00Z".to_owned()),
+                (
+                    "aws-expiration".to_owned(),
+                    "2026-01-01T00:00:00Z".to_owned()
+                ),
             ]
         );
     }

@@ -12,7 +12,7 @@
 //!   the toolkit's heredoc form with a fresh random delimiter per entry, names from fixed
 //!   allowlists, one append per file; and the step summary ([`render_summary`]).
 //!
-//! [`parse`](self::parse) and [`LogReplay`] implement the runner's side (its command parser, its
+//! [`parse`] and [`LogReplay`] implement the runner's side (its command parser, its
 //! file-command parser and its secret masker) so that tests, fuzzing and the local demo can check
 //! what the runner would make of our output.
 
@@ -28,9 +28,7 @@ pub use commands::{
     escape_data, escape_property, neutralise, neutralise_bounded, neutralise_multiline,
 };
 pub use console::{Console, Level};
-pub use files::{
-    ENV_NAMES, FileCommandError, FileCommands, FileKind, OUTPUT_NAMES, append,
-};
+pub use files::{ENV_NAMES, FileCommandError, FileCommands, FileKind, OUTPUT_NAMES, append};
 pub use parse::{
     Command, CommandForm, ParseError, parse_command, parse_file_commands, unescape_data,
     unescape_property,

@@ -300,11 +300,7 @@ mod tests {
         ] {
             assert_eq!(unescape_data(input), want, "data {input:?}");
         }
-        for (input, want) in [
-            ("a%3Ab%2Cc", "a:b,c"),
-            ("%253A", "%3A"),
-            ("x%0Ay", "x\ny"),
-        ] {
+        for (input, want) in [("a%3Ab%2Cc", "a:b,c"), ("%253A", "%3A"), ("x%0Ay", "x\ny")] {
             assert_eq!(unescape_property(input), want, "property {input:?}");
         }
         for (input, want) in [("a%3Bb%5Dc", "a;b]c"), ("%255D", "%5D")] {
@@ -330,7 +326,10 @@ mod tests {
         assert_eq!(parse_command("x ::error::y"), None);
         assert_eq!(parse_command("::error"), None);
         assert_eq!(parse_command(":: error::x"), None);
-        assert_eq!(parse_command("\u{3000}::debug::x").map(|c| c.data), Some("x".into()));
+        assert_eq!(
+            parse_command("\u{3000}::debug::x").map(|c| c.data),
+            Some("x".into())
+        );
     }
 
     #[test]

@@ -22,6 +22,9 @@ const URI_DATA: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+const EMPTY_MASK_WARNING: &str =
+    "##[warning]Can't add secret mask for empty string in ##[add-mask] command.";
+
 /// One step of the replay, in stream order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -161,21 +164,14 @@ impl LogReplay {
         let data = command.data.clone();
         self.events.push(Event::Command(command));
         match name.as_str() {
+            "add-mask" if data.trim().is_empty() => self.show(EMPTY_MASK_WARNING),
             "add-mask" => {
-                if data.trim().is_empty() {
-                    self.show("##[warning]Can't add secret mask for empty string in ##[add-mask] command.");
-                } else {
-                    if self.echo {
-                        self.show("::add-mask::***");
-                    }
-                    self.add_mask(&data);
+                if self.echo {
+                    self.show("::add-mask::***");
                 }
+                self.add_mask(&data);
             }
-            "debug" => {
-                if self.step_debug {
-                    self.show_prefixed("##[debug]", &data);
-                }
-            }
+            "debug" if self.step_debug => self.show_prefixed("##[debug]", &data),
             "error" | "warning" | "notice" => self.show_prefixed(&format!("##[{name}]"), &data),
             "group" => self.show(&format!("##[group]{data}")),
             "endgroup" => self.show("##[endgroup]"),
@@ -186,7 +182,9 @@ impl LogReplay {
             },
             "set-env" | "add-path" => self.show_failure(
                 line,
-                &format!("The `{name}` command is disabled. Please upgrade to using Environment Files."),
+                &format!(
+                    "The `{name}` command is disabled. Please upgrade to using Environment Files."
+                ),
             ),
             _ => {}
         }
@@ -246,7 +244,9 @@ impl LogReplay {
     }
 
     fn show_failure(&mut self, line: &str, reason: &str) {
-        self.show(&format!("##[error]Unable to process command '{line}' successfully."));
+        self.show(&format!(
+            "##[error]Unable to process command '{line}' successfully."
+        ));
         self.show(&format!("##[error]{reason}"));
     }
 
@@ -382,7 +382,10 @@ mod tests {
         let mut r = LogReplay::new();
         r.feed("::stop-commands::add-mask\n::add-mask::\n::add-mask::s\ns\n");
         assert_eq!(r.masked_value_count(), 0);
-        assert_eq!(r.visible_log(), "::stop-commands::add-mask\n::add-mask::\n::add-mask::s\ns");
+        assert_eq!(
+            r.visible_log(),
+            "::stop-commands::add-mask\n::add-mask::\n::add-mask::s\ns"
+        );
     }
 
     #[test]

@@ -138,7 +138,10 @@ mod tests {
         });
         assert!(!text.contains("123456789012"), "{text}");
         assert!(text.contains("| Account | \\*\\*\\* (masked) |"), "{text}");
-        assert!(text.contains("arn:aws:iam::\\*\\*\\*:role/deploy"), "{text}");
+        assert!(
+            text.contains("arn:aws:iam::\\*\\*\\*:role/deploy"),
+            "{text}"
+        );
         assert_eq!(text.lines().count(), 10, "no row may be injected: {text}");
         assert!(text.contains("| Expires | unknown |"));
     }
