@@ -96,7 +96,8 @@ impl<W: Write> Console<W> {
 
     /// Writes one plain log line. The text is meant to be the action's own, but it still goes
     /// through [`neutralise`]: a line can then never start a command, and ordinary text (no
-    /// control characters, no leading `:`, no `#[`) is printed unchanged.
+    /// backslash or control character, no leading `:` or `[`, no `#[`, no trailing `#`) is
+    /// printed unchanged.
     pub fn info(&mut self, line: &str) -> io::Result<()> {
         let text = neutralise(&self.redact(line));
         self.emit(&format!("{text}\n"))
