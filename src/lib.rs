@@ -1,1 +1,3 @@
 //! oidc-assume
+
+pub mod policy;
