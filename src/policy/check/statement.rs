@@ -432,6 +432,8 @@ fn subject_findings(
             ),
             "keep the repository's subject template under review; the default form is repo:OWNER/REPO:...",
         ),
+        // A wildcard compared literally is already reported as such.
+        SubjectScope::NeverMatches(_) if !c.op.test.has_wildcards() && v.contains(['*', '?']) => {}
         SubjectScope::NeverMatches(why) => sink.push(
             rules::NEVER_MATCHES,
             c.line,

@@ -56,10 +56,10 @@ pub fn load_terraform_texts(
                     out.push(policy_document(&scope, file, block, name)?);
                 }
                 ("resource", ["aws_iam_role", name]) => {
-                    if let Some(attr) = block.body.get_attribute("assume_role_policy") {
-                        if let Some(p) = role_policy(&scope, file, name, &attr.value)? {
-                            out.push(p);
-                        }
+                    if let Some(attr) = block.body.get_attribute("assume_role_policy")
+                        && let Some(p) = role_policy(&scope, file, name, &attr.value)?
+                    {
+                        out.push(p);
                     }
                 }
                 _ => {}
