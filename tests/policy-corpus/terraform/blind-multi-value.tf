@@ -16,7 +16,7 @@ data "aws_iam_policy_document" "trust" {
     condition {
       test     = "StringLike"
       variable = "token.actions.githubusercontent.com:sub"
-      values   = ["repo:acme/app:ref:refs/heads/main", "*"]
+      values   = ["repo:acme/app:ref:refs/heads/main", "repo:ex*"]
     }
   }
 }
