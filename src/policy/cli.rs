@@ -273,12 +273,7 @@ pub fn trust_spec(args: &TrustArgs) -> Result<TrustSpec, PolicyError> {
 fn trust(args: TrustArgs, out: &mut dyn Write) -> Result<PolicyExit, PolicyError> {
     let spec = trust_spec(&args)?;
     let text = match args.format {
-        TrustFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&spec.policy_json())
-                .map_err(|e| PolicyError::Output(e.into()))?;
-            s.push('\n');
-            s
-        }
+        TrustFormat::Json => spec.policy_text(),
         TrustFormat::Terraform => spec.terraform(&args.terraform_name),
     };
     out.write_all(text.as_bytes())

@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::policy::PolicyError;
@@ -265,6 +266,45 @@ impl TrustSpec {
                 "Condition": self.condition_json(),
             }]
         })
+    }
+
+    /// The trust policy as pretty-printed JSON, elements in IAM's usual order.
+    pub fn policy_text(&self) -> String {
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Doc<'a> {
+            version: &'static str,
+            statement: [Stmt<'a>; 1],
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Stmt<'a> {
+            sid: &'static str,
+            effect: &'static str,
+            principal: Fed<'a>,
+            action: &'static str,
+            condition: Value,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Fed<'a> {
+            federated: &'a str,
+        }
+        let doc = Doc {
+            version: "2012-10-17",
+            statement: [Stmt {
+                sid: "GitHubActionsOidc",
+                effect: "Allow",
+                principal: Fed {
+                    federated: &self.provider_arn,
+                },
+                action: "sts:AssumeRoleWithWebIdentity",
+                condition: self.condition_json(),
+            }],
+        };
+        let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        text.push('\n');
+        text
     }
 
     /// The trust policy as a Terraform `aws_iam_policy_document` data source named `name`,
