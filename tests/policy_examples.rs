@@ -15,8 +15,14 @@ fn example(rel: &str) -> String {
 
 /// (file, `policy trust` arguments)
 const TRUST_FILES: &[(&str, &[&str])] = &[
-    ("iam/plan-role-trust.json", &["--repo", "acme/waf-infra", "--pull-request"]),
-    ("iam/apply-role-trust.json", &["--repo", "acme/waf-infra", "--environment", "production"]),
+    (
+        "iam/plan-role-trust.json",
+        &["--repo", "acme/waf-infra", "--pull-request"],
+    ),
+    (
+        "iam/apply-role-trust.json",
+        &["--repo", "acme/waf-infra", "--environment", "production"],
+    ),
 ];
 
 #[test]
@@ -32,7 +38,12 @@ fn trust_examples_are_what_trust_writes() {
             std::fs::write(&path, &out).expect("write example");
         }
         let on_disk = std::fs::read_to_string(&path).expect("example exists");
-        assert_eq!(on_disk, out, "{file} differs from `oidc-assume policy trust {}`; rerun with BLESS=1", args.join(" "));
+        assert_eq!(
+            on_disk,
+            out,
+            "{file} differs from `oidc-assume policy trust {}`; rerun with BLESS=1",
+            args.join(" ")
+        );
     }
 }
 
@@ -75,10 +86,22 @@ fn claims(sub: &str, extra: Value) -> String {
 
 #[test]
 fn example_roles_admit_their_workflow_jobs_only() {
-    let pr = claims("repo:acme/waf-infra:pull_request", json!({"event_name": "pull_request"}));
-    let prod = claims("repo:acme/waf-infra:environment:production", json!({"environment": "production", "ref": "refs/heads/main"}));
-    let main = claims("repo:acme/waf-infra:ref:refs/heads/main", json!({"ref": "refs/heads/main"}));
-    let fork = claims("repo:evil/waf-infra:pull_request", json!({"repository": "evil/waf-infra"}));
+    let pr = claims(
+        "repo:acme/waf-infra:pull_request",
+        json!({"event_name": "pull_request"}),
+    );
+    let prod = claims(
+        "repo:acme/waf-infra:environment:production",
+        json!({"environment": "production", "ref": "refs/heads/main"}),
+    );
+    let main = claims(
+        "repo:acme/waf-infra:ref:refs/heads/main",
+        json!({"ref": "refs/heads/main"}),
+    );
+    let fork = claims(
+        "repo:evil/waf-infra:pull_request",
+        json!({"repository": "evil/waf-infra"}),
+    );
     let module = example("terraform");
     let cases = [
         ("plan_trust", &pr, 0),
@@ -90,12 +113,39 @@ fn example_roles_admit_their_workflow_jobs_only() {
         ("apply_trust", &main, 1),
     ];
     for (name, claims, want) in cases {
-        let (code, out) = policy(&["explain", "--policy", &module, "--name", name, "--claims", "-"], claims);
+        let (code, out) = policy(
+            &[
+                "explain", "--policy", &module, "--name", name, "--claims", "-",
+            ],
+            claims,
+        );
         assert_eq!(code, want, "{name} with {claims}:\n{out}");
     }
-    let (code, out) = policy(&["explain", "--policy", &example("iam/plan-role-trust.json"), "--claims", "-", "--account", ACCOUNT], &pr);
+    let (code, out) = policy(
+        &[
+            "explain",
+            "--policy",
+            &example("iam/plan-role-trust.json"),
+            "--claims",
+            "-",
+            "--account",
+            ACCOUNT,
+        ],
+        &pr,
+    );
     assert_eq!(code, 0, "{out}");
-    let (code, out) = policy(&["explain", "--policy", &example("iam/apply-role-trust.json"), "--claims", "-", "--account", ACCOUNT], &pr);
+    let (code, out) = policy(
+        &[
+            "explain",
+            "--policy",
+            &example("iam/apply-role-trust.json"),
+            "--claims",
+            "-",
+            "--account",
+            ACCOUNT,
+        ],
+        &pr,
+    );
     assert_eq!(code, 1, "{out}");
 }
 
@@ -105,7 +155,12 @@ fn terraform_fmt_check(dir: &std::path::Path) {
         .arg(dir)
         .output();
     match out {
-        Ok(o) => assert!(o.status.success(), "terraform fmt -check {}:\n{}", dir.display(), String::from_utf8_lossy(&o.stdout)),
+        Ok(o) => assert!(
+            o.status.success(),
+            "terraform fmt -check {}:\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&o.stdout)
+        ),
         Err(e) => panic!("terraform is needed for this test ({e}); install terraform >= 1.10"),
     }
 }
@@ -118,20 +173,36 @@ fn example_terraform_is_formatted() {
 
 #[test]
 fn workflows_pin_actions_and_grant_least_privilege() {
-    for file in ["workflows/terraform-plan.yml", "workflows/terraform-apply.yml"] {
+    for file in [
+        "workflows/terraform-plan.yml",
+        "workflows/terraform-apply.yml",
+    ] {
         let text = std::fs::read_to_string(example(file)).expect("workflow");
-        assert!(text.contains("\npermissions: {}\n"), "{file}: top-level permissions must be empty");
+        assert!(
+            text.contains("\npermissions: {}\n"),
+            "{file}: top-level permissions must be empty"
+        );
         assert!(text.contains("id-token: write"), "{file}");
         assert!(text.contains("contents: read"), "{file}");
         assert!(text.contains("persist-credentials: false"), "{file}");
         assert!(text.contains("uses: oidc-assume/oidc-assume@v1"), "{file}");
-        for line in text.lines().filter(|l| l.trim_start().starts_with("- uses:") && !l.contains("oidc-assume/")) {
+        for line in text
+            .lines()
+            .filter(|l| l.trim_start().starts_with("- uses:") && !l.contains("oidc-assume/"))
+        {
             let spec = line.split("@").nth(1).expect("ref");
             let sha = spec.split_whitespace().next().expect("sha");
-            assert!(sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()), "{file}: {line} is not pinned by commit");
-            assert!(spec.contains("# v"), "{file}: {line} has no version comment");
+            assert!(
+                sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()),
+                "{file}: {line} is not pinned by commit"
+            );
+            assert!(
+                spec.contains("# v"),
+                "{file}: {line} has no version comment"
+            );
         }
     }
-    let apply = std::fs::read_to_string(example("workflows/terraform-apply.yml")).expect("workflow");
+    let apply =
+        std::fs::read_to_string(example("workflows/terraform-apply.yml")).expect("workflow");
     assert!(apply.contains("environment: production"));
 }
