@@ -434,6 +434,8 @@ fn subject_findings(
         ),
         // A wildcard compared literally is already reported as such.
         SubjectScope::NeverMatches(_) if !c.op.test.has_wildcards() && v.contains(['*', '?']) => {}
+        // An unresolved Terraform expression stands for text we cannot see (reported as a note).
+        SubjectScope::NeverMatches(_) if v.contains("${") => {}
         SubjectScope::NeverMatches(why) => sink.push(
             rules::NEVER_MATCHES,
             c.line,
