@@ -36,6 +36,9 @@ resource "aws_wafv2_ip_set" "blocked" {
 }
 
 resource "aws_wafv2_web_acl" "main" {
+  # Request logging needs a log destination and its own permissions; this example keeps the plan
+  # role to WAFv2 and the state.
+  #checkov:skip=CKV2_AWS_31:logging is left out of the example to keep the roles minimal
   name  = "main"
   scope = "REGIONAL"
 
@@ -60,6 +63,30 @@ resource "aws_wafv2_web_acl" "main" {
     visibility_config {
       cloudwatch_metrics_enabled = true
       metric_name                = "block-listed-addresses"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  # AWS's known-bad-inputs rules (Log4j JNDI lookups among them); evaluated by WAF, read back by
+  # the same GetWebACL call.
+  rule {
+    name     = "aws-known-bad-inputs"
+    priority = 2
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesKnownBadInputsRuleSet"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "aws-known-bad-inputs"
       sampled_requests_enabled   = true
     }
   }
