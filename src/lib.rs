@@ -23,7 +23,7 @@
 //! - [`report`]: what a failure prints and its exit code.
 //! - [`runner`]: the runner protocol: workflow commands, file commands, step summary.
 //! - [`post`]: the post step that blanks the exported variables.
-//! - [`policy`]: trust-policy tools: model, loaders (JSON, get-role, Terraform), checks, evaluator,
+//! - [`policy`]: trust-policy tools: model, loaders (JSON, `get-role`, Terraform), checks, evaluator,
 //!   generator, SARIF.
 //! - [`logging`]: `::debug::` lines for this crate only.
 //! - [`app`]: the binary's subcommands, wired together.
