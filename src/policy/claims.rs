@@ -93,6 +93,16 @@ mod tests {
         let secret = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXNlbnRpbmVs.sig";
         let err = parse_claims(secret).expect_err("bad payload").to_string();
         assert!(!err.contains("c2VjcmV0"), "{err}");
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let token = format!(
+            "{}.{}.sig",
+            b64.encode(r#"{"alg":"RS256"}"#),
+            b64.encode(r#""secret-sentinel""#)
+        );
+        let err = parse_claims(&token)
+            .expect_err("payload not an object")
+            .to_string();
+        assert!(!err.contains("sentinel"), "{err}");
         let err = parse_claims("{\"sub\": secret-sentinel}")
             .expect_err("bad json")
             .to_string();
