@@ -344,19 +344,21 @@ fn select(
             }
         }
     };
-    match candidates.len() {
-        1 => Ok(candidates.into_iter().next().expect("one candidate")),
-        0 => Err(PolicyError::Selection(match name {
+    if candidates.len() > 1 {
+        return Err(PolicyError::Selection(format!(
+            "{file} holds several trust policies ({}); choose one with --name",
+            names(&candidates)
+        )));
+    }
+    match candidates.into_iter().next() {
+        Some(one) => Ok(one),
+        None => Err(PolicyError::Selection(match name {
             Some(n) => format!(
                 "{file} has no policy named {n}; it has: {}",
                 names(&policies)
             ),
             None => format!("{file} holds no policy"),
         })),
-        _ => Err(PolicyError::Selection(format!(
-            "{file} holds several trust policies ({}); choose one with --name",
-            names(&candidates)
-        ))),
     }
 }
 
