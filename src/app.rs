@@ -32,7 +32,7 @@ pub enum Command {
     Policy {
         /// What to do with the policy.
         #[command(subcommand)]
-        command: crate::policy::PolicyCommand,
+        command: Box<crate::policy::PolicyCommand>,
     },
     /// Check that TLS and the built-in CA roots work (run at image build time).
     #[command(hide = true)]

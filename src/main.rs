@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         Some(Command::Post) => app::run_post(&std::env::vars().collect(), stdout),
         Some(Command::SelfCheck) => app::run_self_check(stdout),
         Some(Command::Policy { command }) => {
-            app::run_policy(command, &mut stdout.lock(), &mut std::io::stderr().lock())
+            app::run_policy(*command, &mut stdout.lock(), &mut std::io::stderr().lock())
         }
     }
 }
