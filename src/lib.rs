@@ -1,1 +1,48 @@
-//! oidc-assume
+//! oidc-assume: exchange a GitHub Actions job's OIDC token for short-lived AWS credentials.
+//!
+//! Run as a container action with no arguments, the binary reads the runner's environment, asks
+//! GitHub for an ID token, calls STS `AssumeRoleWithWebIdentity`, masks the credentials and hands
+//! them to the following steps through the runner's files. Nothing secret is stored or printed.
+//! The `policy` subcommands write, check and explain IAM trust policies for GitHub's tokens.
+//!
+//! # Layout
+//!
+//! - [`inputs`]: the environment, read once and validated (the only module that reads it).
+//! - [`region`]: regions and partitions.
+//! - [`secret`]: the redacting wrapper every secret lives in.
+//! - [`http`]: the one HTTP client (proxy, CA, timeouts, capped bodies) both calls share.
+//! - [`transport`]: connect, TLS, proxy and timeout failures, made readable.
+//! - [`oidc`]: the GitHub ID-token client.
+//! - [`claims`]: JWT claim decoding, for display and diagnosis only.
+//! - [`sts`]: the `AssumeRoleWithWebIdentity` call and its error classes; [`sts_http`] adapts our HTTP
+//!   client to the SDK.
+//! - [`retry`]: the single retry, backoff and deadline policy.
+//! - [`exchange`]: token then STS, retried as one unit under one deadline.
+//! - [`deliver`]: masks, checks and one append per runner file.
+//! - [`diagnose`]: what to do when STS refuses.
+//! - [`report`]: what a failure prints and its exit code.
+//! - [`runner`]: the runner protocol: workflow commands, file commands, step summary.
+//! - [`post`]: the post step that blanks the exported variables.
+//! - [`logging`]: `::debug::` lines for this crate only.
+//! - [`app`]: the binary's subcommands, wired together.
+
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod claims;
+pub mod deliver;
+pub mod diagnose;
+pub mod exchange;
+pub mod http;
+pub mod inputs;
+pub mod logging;
+pub mod oidc;
+pub mod post;
+pub mod region;
+pub mod report;
+pub mod retry;
+pub mod runner;
+pub mod secret;
+pub mod sts;
+pub mod sts_http;
+pub mod transport;

@@ -1,0 +1,163 @@
+//! The binary's subcommands, as functions of an environment map and an output sink.
+//!
+//! `main` only parses the command line and calls these; tests call them directly.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::deliver::deliver;
+use crate::exchange::{Outcome, Tuning, exchange};
+use crate::inputs::{self, Config};
+use crate::report::{self, RunError};
+use crate::runner::commands::Console;
+
+/// Exchange the GitHub Actions OIDC token for AWS credentials (run with no arguments as the action).
+#[derive(Debug, Parser)]
+#[command(name = "oidc-assume", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; nothing means the exchange, as the action runs it.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The action's post step: blank the exported AWS_* variables (unless AWS_SKIP_CLEANUP_STEP=true).
+    Post,
+    /// Check that TLS and the built-in CA roots work (run at image build time).
+    #[command(hide = true)]
+    SelfCheck,
+}
+
+/// Runs the exchange with the given environment, writing the step log to `out`.
+pub fn run_action<W: Write>(env: &HashMap<String, String>, out: W, tuning: &Tuning) -> ExitCode {
+    let debug = env.get("RUNNER_DEBUG").is_some_and(|v| v == "1");
+    let mut console = Console::new(out, debug);
+    // The request token is masked before anything else is printed, invalid inputs included.
+    if let Some(token) = inputs::request_token(env)
+        && console.add_mask(token.reveal()).is_err()
+    {
+        return ExitCode::from(report::EXIT_FAILURE);
+    }
+    let config = match Config::from_map(env) {
+        Ok(config) => config,
+        Err(errors) => return report::failure(&mut console, &RunError::Inputs(errors), None),
+    };
+    crate::logging::init(config.debug);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            let error = RunError::Exchange(crate::exchange::ExchangeError::Log(e));
+            return report::failure(&mut console, &error, Some(&config));
+        }
+    };
+    let result = runtime
+        .block_on(exchange_until_signal(&config, &mut console, tuning))
+        .and_then(|outcome| {
+            deliver(&config, &outcome, &mut console)?;
+            Ok(outcome)
+        });
+    match result {
+        Ok(outcome) => {
+            let _ = console.info(&format!(
+                "Assumed {} in {} (attempt {}); the credentials expire at {}",
+                outcome.role.arn,
+                config.inputs.region,
+                outcome.attempts,
+                outcome.role.credentials.expiration
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(error) => report::failure(&mut console, &error, Some(&config)),
+    }
+}
+
+async fn exchange_until_signal<W: Write>(
+    config: &Config,
+    console: &mut Console<W>,
+    tuning: &Tuning,
+) -> Result<Outcome, RunError> {
+    let _ = console.info(&format!(
+        "Assuming {} in {} as session {}",
+        config.inputs.role_arn, config.inputs.region, config.inputs.role_session_name
+    ));
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let sigterm = async {
+        match terminate.as_mut() {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        result = exchange(config, console, tuning) => result.map_err(RunError::from),
+        () = sigterm => Err(RunError::Interrupted("SIGTERM")),
+        _ = tokio::signal::ctrl_c() => Err(RunError::Interrupted("SIGINT")),
+    }
+}
+
+/// The post step.
+pub fn run_post<W: Write>(env: &HashMap<String, String>, out: W) -> ExitCode {
+    let mut console = Console::new(out, false);
+    if inputs::skip_cleanup(env) {
+        let _ =
+            console.info("AWS_SKIP_CLEANUP_STEP is true: leaving the AWS_* variables as they are");
+        return ExitCode::SUCCESS;
+    }
+    let Some(path) = inputs::github_env(env) else {
+        let _ = console.error(
+            "oidc-assume post: GITHUB_ENV is not set, so the AWS_* variables cannot be blanked",
+        );
+        return ExitCode::from(report::EXIT_FAILURE);
+    };
+    match crate::post::blank_exported_variables(&path) {
+        Ok(()) => {
+            let _ = console.info("Blanked AWS_REGION, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = console.error(&format!(
+                "oidc-assume post: {}",
+                crate::exchange::error_chain(&e)
+            ));
+            ExitCode::from(report::EXIT_FAILURE)
+        }
+    }
+}
+
+/// Builds a TLS client with the built-in roots, as the exchange would.
+pub fn run_self_check<W: Write>(out: W) -> ExitCode {
+    let mut console = Console::new(out, false);
+    let settings = crate::http::ClientSettings {
+        network: crate::inputs::NetworkSettings::default(),
+        needs_tls: true,
+        connect_timeout: crate::http::CONNECT_TIMEOUT,
+        request_timeout: crate::http::REQUEST_TIMEOUT,
+    };
+    match crate::http::build_client(&settings) {
+        Ok(_) => {
+            let _ = console.info(concat!(
+                "oidc-assume ",
+                env!("CARGO_PKG_VERSION"),
+                ": self-check passed"
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = console.error(&format!(
+                "self-check failed: {}",
+                crate::exchange::error_chain(&e)
+            ));
+            ExitCode::from(report::EXIT_FAILURE)
+        }
+    }
+}

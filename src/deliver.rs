@@ -1,0 +1,173 @@
+//! Hands the credentials to the job: masks first, then one append per runner file.
+//!
+//! Everything is checked and rendered before the first byte is written, and every target file is
+//! checked to exist, so a failed run leaves nothing partial behind
+//! (<https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/workflow-commands-for-github-actions#environment-files>).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::exchange::Outcome;
+use crate::inputs::Config;
+use crate::runner::commands::Console;
+use crate::runner::files::{self, FileCommandError, FileCommands, FileKind};
+use crate::runner::summary::{self, Summary};
+
+/// The variables the action exports, and the post step blanks.
+pub const EXPORTED_VARIABLES: [&str; 5] = [
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+];
+const CREDENTIAL_VARIABLES: [&str; 3] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+];
+
+/// Why the credentials were not handed over.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliverError {
+    /// `allowed-account-ids` does not list the role's account.
+    #[error(
+        "the role belongs to account {account}, which allowed-account-ids does not list; nothing was written"
+    )]
+    AccountNotAllowed {
+        /// The account (masked in the log when `mask-aws-account-id` is true).
+        account: String,
+    },
+    /// A runner file is missing.
+    #[error("the runner file `{}` ({variable}) does not exist; nothing was written", .path.display())]
+    MissingFile {
+        /// The variable that names it.
+        variable: &'static str,
+        /// The path.
+        path: PathBuf,
+    },
+    /// A file command could not be rendered or appended.
+    #[error("cannot write the runner's files")]
+    Files(#[source] FileCommandError),
+    /// The step log could not be written.
+    #[error("cannot write to the step log")]
+    Log(#[source] std::io::Error),
+}
+
+/// Masks the credentials, checks the account, then writes outputs, environment and summary.
+pub fn deliver<W: Write>(
+    config: &Config,
+    outcome: &Outcome,
+    console: &mut Console<W>,
+) -> Result<(), DeliverError> {
+    let inputs = &config.inputs;
+    let role = &outcome.role;
+    let creds = &role.credentials;
+    for secret in [
+        &creds.access_key_id,
+        &creds.secret_access_key,
+        &creds.session_token,
+    ] {
+        console
+            .add_mask(secret.reveal())
+            .map_err(DeliverError::Log)?;
+    }
+    if inputs.mask_aws_account_id {
+        console
+            .add_mask(&role.account_id)
+            .map_err(DeliverError::Log)?;
+        console.add_mask(&role.arn).map_err(DeliverError::Log)?;
+    }
+    if !inputs.allowed_account_ids.is_empty()
+        && !inputs.allowed_account_ids.contains(&role.account_id)
+    {
+        return Err(DeliverError::AccountNotAllowed {
+            account: role.account_id.clone(),
+        });
+    }
+
+    let mut env = FileCommands::new(FileKind::Env);
+    if inputs.unset_current_credentials {
+        for name in CREDENTIAL_VARIABLES {
+            env.set(name, "").map_err(DeliverError::Files)?;
+        }
+    }
+    if inputs.output_env_credentials {
+        let values = [
+            inputs.region.name(),
+            inputs.region.name(),
+            creds.access_key_id.reveal(),
+            creds.secret_access_key.reveal(),
+            creds.session_token.reveal(),
+        ];
+        for (name, value) in EXPORTED_VARIABLES.into_iter().zip(values) {
+            env.set(name, value).map_err(DeliverError::Files)?;
+        }
+    }
+    let mut output = FileCommands::new(FileKind::Output);
+    output
+        .set("aws-account-id", &role.account_id)
+        .map_err(DeliverError::Files)?;
+    output
+        .set("authenticated-arn", &role.arn)
+        .map_err(DeliverError::Files)?;
+    if inputs.output_credentials {
+        output
+            .set("aws-access-key-id", creds.access_key_id.reveal())
+            .map_err(DeliverError::Files)?;
+        output
+            .set("aws-secret-access-key", creds.secret_access_key.reveal())
+            .map_err(DeliverError::Files)?;
+        output
+            .set("aws-session-token", creds.session_token.reveal())
+            .map_err(DeliverError::Files)?;
+        output
+            .set("aws-expiration", &creds.expiration)
+            .map_err(DeliverError::Files)?;
+    }
+    let summary_text = summary::render(&Summary {
+        role_arn: inputs.role_arn.clone(),
+        session_name: inputs.role_session_name.clone(),
+        account: if inputs.mask_aws_account_id {
+            "(masked)".to_owned()
+        } else {
+            role.account_id.clone()
+        },
+        region: inputs.region.name().to_owned(),
+        expiration: creds.expiration.clone(),
+        subject: outcome.claims.subject().unwrap_or_default(),
+    });
+
+    let mut writes: Vec<(&'static str, &Path, String)> = Vec::new();
+    if let Some(path) = &config.files.output {
+        writes.push((
+            "GITHUB_OUTPUT",
+            path,
+            output.render().map_err(DeliverError::Files)?,
+        ));
+    }
+    if (inputs.output_env_credentials || inputs.unset_current_credentials)
+        && let Some(path) = &config.files.env
+    {
+        writes.push((
+            "GITHUB_ENV",
+            path,
+            env.render().map_err(DeliverError::Files)?,
+        ));
+    }
+    if let Some(path) = &config.files.step_summary {
+        writes.push(("GITHUB_STEP_SUMMARY", path, summary_text));
+    }
+    for (variable, path, _) in &writes {
+        if !path.is_file() {
+            return Err(DeliverError::MissingFile {
+                variable,
+                path: path.to_path_buf(),
+            });
+        }
+    }
+    for (_, path, content) in &writes {
+        files::append(path, content).map_err(DeliverError::Files)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,278 @@
+//! The exchange: a fresh JWT from GitHub, then STS, retried as one unit.
+//!
+//! Every attempt mints a new JWT, because GitHub's tokens live about five minutes and a retried STS
+//! call with an old one fails with `ExpiredTokenException`. Attempts are counted once for both calls,
+//! and the whole loop, sleeps included, runs under one deadline (`action-timeout-s`).
+
+use std::io::Write;
+use std::time::Duration;
+
+use crate::claims::Claims;
+use crate::http::{self, ClientError, ClientSettings};
+use crate::inputs::{Config, TokenSource, is_loopback};
+use crate::oidc::{TokenClient, TokenError};
+use crate::retry::{Attempts, Backoff, Deadline};
+use crate::runner::commands::Console;
+use crate::sts::{AssumedRole, StsClient, StsError};
+
+/// Knobs that tests turn; the binary uses the defaults.
+#[derive(Debug, Clone)]
+pub struct Tuning {
+    /// Backoff between attempts.
+    pub backoff: Backoff,
+    /// Connect timeout per request.
+    pub connect_timeout: Duration,
+    /// Whole-request timeout.
+    pub request_timeout: Duration,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Self {
+            backoff: Backoff::default(),
+            connect_timeout: http::CONNECT_TIMEOUT,
+            request_timeout: http::REQUEST_TIMEOUT,
+        }
+    }
+}
+
+/// A successful exchange.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// What STS gave.
+    pub role: AssumedRole,
+    /// The claims of the JWT that succeeded.
+    pub claims: Claims,
+    /// Attempts it took.
+    pub attempts: u32,
+}
+
+/// Why the exchange failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExchangeError {
+    /// The runner gave no token variables: the job lacks `permissions: id-token: write`.
+    #[error("GitHub did not give this job an ID token{}: add `permissions: id-token: write` to the job (or the workflow), and note that pull requests from forks never get one", .partial.map(|v| format!(" (only {v} is set)")).unwrap_or_default())]
+    MissingPermission {
+        /// The one variable that was set, if any.
+        partial: Option<&'static str>,
+    },
+    /// The HTTP client could not be configured.
+    #[error("cannot set up HTTPS")]
+    Client(#[source] ClientError),
+    /// No usable JWT.
+    #[error("no ID token after {attempts} of at most {max} attempt(s)")]
+    Token {
+        /// The last failure.
+        #[source]
+        source: TokenError,
+        /// Attempts made.
+        attempts: u32,
+        /// The maximum.
+        max: u32,
+    },
+    /// STS gave no credentials.
+    #[error("no credentials from STS after {attempts} of at most {max} attempt(s)")]
+    Sts {
+        /// The last failure.
+        #[source]
+        source: StsError,
+        /// The claims of the last JWT sent.
+        claims: Box<Claims>,
+        /// Attempts made.
+        attempts: u32,
+        /// The maximum.
+        max: u32,
+    },
+    /// The deadline passed.
+    #[error("the exchange did not finish within {} s (action-timeout-s){}", .total.as_secs(), .last.as_ref().map(|l| format!("; the last attempt failed: {l}")).unwrap_or_default())]
+    Deadline {
+        /// The deadline's length.
+        total: Duration,
+        /// The last failure seen, as text.
+        last: Option<String>,
+    },
+    /// The step log could not be written (masks must be, or nothing else may be printed).
+    #[error("cannot write to the step log")]
+    Log(#[source] std::io::Error),
+}
+
+impl ExchangeError {
+    /// The STS error and the claims sent, when STS refused.
+    pub fn sts(&self) -> Option<(&StsError, &Claims)> {
+        match self {
+            ExchangeError::Sts { source, claims, .. } => Some((source, claims)),
+            _ => None,
+        }
+    }
+}
+
+/// Runs the exchange. Masks every JWT as soon as it is known.
+pub async fn exchange<W: Write>(
+    config: &Config,
+    console: &mut Console<W>,
+    tuning: &Tuning,
+) -> Result<Outcome, ExchangeError> {
+    let inputs = &config.inputs;
+    let token_client = token_client(config, tuning)?;
+    let endpoint = inputs.sts_endpoint.as_ref().map(url::Url::as_str);
+    let sts_http = http_client(
+        config,
+        tuning,
+        endpoint.is_none_or(|e| e.starts_with("https:")),
+    )?;
+    let sts = StsClient::new(
+        sts_http,
+        inputs.region.name(),
+        endpoint,
+        tuning.request_timeout + Duration::from_secs(1),
+    );
+
+    let deadline = Deadline::after(inputs.action_timeout);
+    let mut last: Option<String> = None;
+    let attempts = tokio::time::timeout_at(
+        deadline.instant(),
+        attempt_loop(
+            config,
+            console,
+            tuning,
+            &token_client,
+            &sts,
+            &deadline,
+            &mut last,
+        ),
+    )
+    .await;
+    match attempts {
+        Ok(result) => result,
+        Err(_elapsed) => Err(ExchangeError::Deadline {
+            total: deadline.total(),
+            last,
+        }),
+    }
+}
+
+async fn attempt_loop<W: Write>(
+    config: &Config,
+    console: &mut Console<W>,
+    tuning: &Tuning,
+    token_client: &TokenClient,
+    sts: &StsClient,
+    deadline: &Deadline,
+    last: &mut Option<String>,
+) -> Result<Outcome, ExchangeError> {
+    let inputs = &config.inputs;
+    let mut attempts = Attempts::new(inputs.max_attempts, tuning.backoff);
+    loop {
+        let attempt = attempts.start();
+        let (error, retry) = match token_client.fetch().await {
+            Err(source) => {
+                let retry = source.retry();
+                (
+                    ExchangeError::Token {
+                        source,
+                        attempts: attempt,
+                        max: attempts.max(),
+                    },
+                    retry,
+                )
+            }
+            Ok((jwt, claims)) => {
+                console.add_mask(jwt.reveal()).map_err(ExchangeError::Log)?;
+                let subject = claims.subject().unwrap_or_else(|| "(none)".to_owned());
+                console
+                    .info(&format!("Got an ID token for subject {subject}"))
+                    .map_err(ExchangeError::Log)?;
+                match sts.assume(inputs, &jwt).await {
+                    Ok(role) => {
+                        return Ok(Outcome {
+                            role,
+                            claims,
+                            attempts: attempt,
+                        });
+                    }
+                    Err(source) => {
+                        let retry = source.retry();
+                        let claims = Box::new(claims);
+                        (
+                            ExchangeError::Sts {
+                                source,
+                                claims,
+                                attempts: attempt,
+                                max: attempts.max(),
+                            },
+                            retry,
+                        )
+                    }
+                }
+            }
+        };
+        let Some(delay) = attempts.next_delay(retry, deadline) else {
+            return Err(error);
+        };
+        let reason = error_chain(&error);
+        console
+            .info(&format!(
+                "Attempt {attempt} of {} failed ({reason}); retrying in {:.1} s",
+                attempts.max(),
+                delay.as_secs_f64()
+            ))
+            .map_err(ExchangeError::Log)?;
+        *last = Some(reason);
+        tokio::time::sleep(delay).await;
+    }
+}
+
+fn token_client(config: &Config, tuning: &Tuning) -> Result<TokenClient, ExchangeError> {
+    match &config.token_source {
+        TokenSource::Missing { partial } => {
+            Err(ExchangeError::MissingPermission { partial: *partial })
+        }
+        TokenSource::File(path) => {
+            let http = http_client(config, tuning, false)?;
+            Ok(TokenClient::file(http, path.clone()))
+        }
+        TokenSource::GitHub { url, token } => {
+            let http = http_client(
+                config,
+                tuning,
+                !(url.scheme() == "http" && is_loopback(url)),
+            )?;
+            Ok(TokenClient::github(
+                http,
+                url,
+                token.clone(),
+                &config.inputs.audience,
+            ))
+        }
+    }
+}
+
+fn http_client(
+    config: &Config,
+    tuning: &Tuning,
+    needs_tls: bool,
+) -> Result<reqwest::Client, ExchangeError> {
+    let settings = ClientSettings {
+        network: config.network.clone(),
+        needs_tls: needs_tls
+            || config
+                .network
+                .https_proxy
+                .as_ref()
+                .is_some_and(|p| p.reveal().scheme() == "https"),
+        connect_timeout: tuning.connect_timeout,
+        request_timeout: tuning.request_timeout,
+    };
+    http::build_client(&settings).map_err(ExchangeError::Client)
+}
+
+/// An error and its causes on one line, for retry notes and deadline messages.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut cause = error.source();
+    while let Some(current) = cause {
+        parts.push(current.to_string());
+        cause = current.source();
+    }
+    parts.join(": ")
+}
