@@ -35,15 +35,15 @@ FROM host-${TARGETARCH} AS host
 FROM ${BINARY_FROM} AS binary
 
 # The root of the final image, checked before it is used: the binary must start in an empty root
-# (no libc, no shell, no CA files). The final stage copies from this stage, so the check cannot be
-# skipped.
+# (no libc, no shell, no CA files) and build its TLS client from the roots compiled into it. The
+# final stage copies from this stage, so the check cannot be skipped.
 FROM scratch AS checked
 COPY --from=binary /oidc-assume /rootfs/oidc-assume
 # image-root/oidc-assume-post is a symlink to the binary: the action's post-entrypoint. The runner
 # gives the post step the same arguments as the main step, so the binary tells the two apart by the
 # name it was started under.
 COPY image-root/ /rootfs/
-RUN ["/rootfs/oidc-assume", "--version"]
+RUN ["/rootfs/oidc-assume", "self-check"]
 
 FROM scratch
 ARG VERSION=dev
