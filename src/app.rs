@@ -12,7 +12,7 @@ use crate::deliver::deliver;
 use crate::exchange::{Outcome, Tuning, exchange};
 use crate::inputs::{self, Config};
 use crate::report::{self, RunError};
-use crate::runner::commands::Console;
+use crate::runner::Console;
 
 /// Exchange the GitHub Actions OIDC token for AWS credentials (run with no arguments as the action).
 #[derive(Debug, Parser)]

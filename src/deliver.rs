@@ -9,9 +9,8 @@ use std::path::{Path, PathBuf};
 
 use crate::exchange::Outcome;
 use crate::inputs::Config;
-use crate::runner::commands::Console;
-use crate::runner::files::{self, FileCommandError, FileCommands, FileKind};
-use crate::runner::summary::{self, Summary};
+use crate::runner::Console;
+use crate::runner::{Account, FileCommandError, FileCommands, FileKind, Summary, render_summary};
 
 /// The variables the action exports, and the post step blanks.
 pub const EXPORTED_VARIABLES: [&str; 5] = [
@@ -87,7 +86,8 @@ pub fn deliver<W: Write>(
     }
 
     let mut env = FileCommands::new(FileKind::Env);
-    if inputs.unset_current_credentials {
+    // New values replace old ones anyway; blanking matters only when no new ones are exported.
+    if inputs.unset_current_credentials && !inputs.output_env_credentials {
         for name in CREDENTIAL_VARIABLES {
             env.set(name, "").map_err(DeliverError::Files)?;
         }
@@ -125,17 +125,18 @@ pub fn deliver<W: Write>(
             .set("aws-expiration", &creds.expiration)
             .map_err(DeliverError::Files)?;
     }
-    let summary_text = summary::render(&Summary {
-        role_arn: inputs.role_arn.clone(),
-        session_name: inputs.role_session_name.clone(),
+    let subject = outcome.claims.subject();
+    let summary_text = render_summary(&Summary {
+        role_arn: &inputs.role_arn,
+        session_name: &inputs.role_session_name,
         account: if inputs.mask_aws_account_id {
-            "(masked)".to_owned()
+            Account::Masked(&role.account_id)
         } else {
-            role.account_id.clone()
+            Account::Shown(&role.account_id)
         },
-        region: inputs.region.name().to_owned(),
-        expiration: creds.expiration.clone(),
-        subject: outcome.claims.subject().unwrap_or_default(),
+        region: inputs.region.name(),
+        expiration: Some(&creds.expiration),
+        subject: subject.as_deref(),
     });
 
     let mut writes: Vec<(&'static str, &Path, String)> = Vec::new();
@@ -166,8 +167,8 @@ pub fn deliver<W: Write>(
             });
         }
     }
-    for (_, path, content) in &writes {
-        files::append(path, content).map_err(DeliverError::Files)?;
+    for (variable, path, content) in &writes {
+        crate::runner::append(variable, path, content).map_err(DeliverError::Files)?;
     }
     Ok(())
 }

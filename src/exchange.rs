@@ -12,7 +12,7 @@ use crate::http::{self, ClientError, ClientSettings};
 use crate::inputs::{Config, TokenSource, is_loopback};
 use crate::oidc::{TokenClient, TokenError};
 use crate::retry::{Attempts, Backoff, Deadline};
-use crate::runner::commands::Console;
+use crate::runner::Console;
 use crate::sts::{AssumedRole, StsClient, StsError};
 
 /// Knobs that tests turn; the binary uses the defaults.

@@ -667,7 +667,7 @@ fn validate_role_arn(arn: &str, partition: Option<Partition>) -> Result<(), Stri
 fn validate_policy_arn(arn: &str, partition: Option<Partition>) -> Result<(), String> {
     let form = format!(
         "has `{}`, which is not a managed policy ARN such as `arn:aws:iam::aws:policy/ReadOnlyAccess`",
-        crate::runner::commands::neutralise(arn)
+        crate::runner::neutralise(arn)
     );
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let [prefix, arn_partition, service, region, account, resource] = parts.as_slice() else {

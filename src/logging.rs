@@ -14,7 +14,7 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::prelude::*;
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::runner::commands::escape_data;
+use crate::runner::escape_data;
 
 /// Installs the subscriber. Without debug, nothing is logged at all.
 pub fn init(debug: bool) {

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::deliver::EXPORTED_VARIABLES;
-use crate::runner::files::{self, FileCommandError, FileCommands, FileKind};
+use crate::runner::{FileCommandError, FileCommands, FileKind};
 
 /// Writes empty values for the exported variables to `GITHUB_ENV`.
 pub fn blank_exported_variables(github_env: &Path) -> Result<(), FileCommandError> {
@@ -14,5 +14,5 @@ pub fn blank_exported_variables(github_env: &Path) -> Result<(), FileCommandErro
     for name in EXPORTED_VARIABLES {
         env.set(name, "")?;
     }
-    files::append(github_env, &env.render()?)
+    env.append_to(github_env)
 }

@@ -11,7 +11,7 @@ use crate::deliver::DeliverError;
 use crate::diagnose;
 use crate::exchange::ExchangeError;
 use crate::inputs::{Config, InputErrors};
-use crate::runner::commands::Console;
+use crate::runner::Console;
 
 /// Exit code for a failed exchange.
 pub const EXIT_FAILURE: u8 = 1;

@@ -1,71 +1,495 @@
-//! File commands (placeholder).
-use std::io::Write;
-use std::path::Path;
+//! File commands: `GITHUB_ENV` and `GITHUB_OUTPUT`.
+//!
+//! The runner reads these files after the step, line by line: `NAME=VALUE`, or
+//! `NAME<<DELIMITER`, value lines, and a line that is exactly `DELIMITER`
+//! (`SetEnvFileCommand` in actions/runner). We always write the heredoc form with the toolkit's
+//! delimiter `ghadelimiter_<random uuid>`, a fresh one per entry, as the toolkit's
+//! `prepareKeyValueMessage` does since CVE-2022-35954 (a fixed delimiter let a value define
+//! other variables such as `BASH_ENV` or `LD_PRELOAD`).
+//!
+//! On top of that, names come from fixed allowlists, and values with `\r`, `\n` or NUL are
+//! refused outright. Everything the action exports is single-line by nature (credentials, ARNs,
+//! a region, a timestamp), so a line break can only mean a broken or hostile upstream answer:
+//! it is what a framing attack needs, a lone `\r` is a line break for the runner on Windows and
+//! for anyone reading a log, and NUL cannot live in an environment variable (the next step would
+//! silently see a truncated value). With no line breaks, a value can never contain a line equal
+//! to the delimiter; the delimiter check stays as a second lock.
 
-/// Which file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// Names the action may write to `GITHUB_ENV`.
+pub const ENV_NAMES: &[&str] = &[
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+];
+
+/// Names the action may write to `GITHUB_OUTPUT`.
+pub const OUTPUT_NAMES: &[&str] = &[
+    "aws-account-id",
+    "authenticated-arn",
+    "aws-access-key-id",
+    "aws-secret-access-key",
+    "aws-session-token",
+    "aws-expiration",
+];
+
+const DELIMITER_PREFIX: &str = "ghadelimiter_";
+
+/// Which file a [`FileCommands`] is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileKind {
-    /// GITHUB_ENV
+    /// `GITHUB_ENV`: environment variables for the later steps of the job.
     Env,
-    /// GITHUB_OUTPUT
+    /// `GITHUB_OUTPUT`: outputs of this step.
     Output,
 }
 
-/// Error.
-#[derive(Debug, thiserror::Error)]
-pub enum FileCommandError {
-    /// Bad name.
-    #[error("name not allowed")]
-    Name,
-    /// Bad value.
-    #[error("value not allowed")]
-    Value,
-    /// IO.
-    #[error("cannot append to the runner file `{}`", .0.display())]
-    Io(std::path::PathBuf, #[source] std::io::Error),
+impl FileKind {
+    /// The environment variable that holds this file's path.
+    pub fn variable(self) -> &'static str {
+        match self {
+            FileKind::Env => "GITHUB_ENV",
+            FileKind::Output => "GITHUB_OUTPUT",
+        }
+    }
+
+    /// The names that may be written to this file.
+    pub fn allowed_names(self) -> &'static [&'static str] {
+        match self {
+            FileKind::Env => ENV_NAMES,
+            FileKind::Output => OUTPUT_NAMES,
+        }
+    }
 }
 
-/// Builder.
-#[derive(Debug)]
+/// A file command that was refused or could not be written. No variant carries a value.
+#[derive(Debug, thiserror::Error)]
+pub enum FileCommandError {
+    /// A name outside the fixed allowlist: a bug in the action, never user input.
+    #[error("refusing to write `{name}` to {variable}: only {allowed} may be written")]
+    NameNotAllowed {
+        /// `GITHUB_ENV` or `GITHUB_OUTPUT`.
+        variable: &'static str,
+        /// The refused name.
+        name: String,
+        /// The allowlist, for the message.
+        allowed: String,
+    },
+    /// The same name set twice in one batch: a bug in the action.
+    #[error("`{name}` was set twice for {variable}; set each name once")]
+    DuplicateName {
+        /// `GITHUB_ENV` or `GITHUB_OUTPUT`.
+        variable: &'static str,
+        /// The repeated name.
+        name: String,
+    },
+    /// The value has a line break or NUL. Values exported by this action are single-line;
+    /// the upstream answer that produced it is broken or hostile, so nothing is written.
+    #[error(
+        "refusing to write `{name}` to {variable}: the value contains a line break or NUL \
+         character, which a credential never does (nothing was written)"
+    )]
+    UnsafeValue {
+        /// `GITHUB_ENV` or `GITHUB_OUTPUT`.
+        variable: &'static str,
+        /// The entry's name.
+        name: String,
+    },
+    /// The value contains the entry's random delimiter (practically impossible; kept as the
+    /// toolkit keeps it).
+    #[error("refusing to write `{name}` to {variable}: the value contains the heredoc delimiter")]
+    ValueContainsDelimiter {
+        /// `GITHUB_ENV` or `GITHUB_OUTPUT`.
+        variable: &'static str,
+        /// The entry's name.
+        name: String,
+    },
+    /// The file the runner should have created does not exist. Writing nowhere would let a
+    /// later step run without credentials it expects, so this fails closed; run the action
+    /// as a step of a GitHub Actions job, or create the file for a local run.
+    #[error(
+        "{variable} points to {path}, which does not exist; the runner creates it for every \
+         step, so refusing to continue (fail closed)"
+    )]
+    MissingFile {
+        /// The variable that named the file.
+        variable: String,
+        /// The path it named.
+        path: PathBuf,
+    },
+    /// The file exists but could not be opened or written: check that the action runs as root
+    /// in its container (no `USER` in the Dockerfile) and that the disk is not full.
+    #[error("cannot append to {variable} ({path})")]
+    Io {
+        /// The variable that named the file.
+        variable: String,
+        /// The path it named.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// A batch of entries for one file, rendered in the toolkit's heredoc format and written with
+/// one [`append`]. `Debug` shows names only: the values are credentials.
 pub struct FileCommands {
     kind: FileKind,
-    entries: Vec<(String, String)>,
+    entries: Vec<(&'static str, String)>,
+}
+
+impl fmt::Debug for FileCommands {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.entries.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("FileCommands")
+            .field("kind", &self.kind)
+            .field("names", &names)
+            .finish()
+    }
 }
 
 impl FileCommands {
-    /// New.
+    /// An empty batch for `kind`.
     pub fn new(kind: FileKind) -> Self {
         Self {
             kind,
             entries: Vec::new(),
         }
     }
-    /// Set.
+
+    /// The file this batch is for.
+    pub fn kind(&self) -> FileKind {
+        self.kind
+    }
+
+    /// Whether nothing has been set.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The names set so far, in order.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.entries.iter().map(|(name, _)| *name)
+    }
+
+    /// Adds `name = value`. The name must be on the kind's allowlist and set once; the value
+    /// must not contain `\r`, `\n` or NUL (an empty value is allowed: it is how a variable is
+    /// cleared, there being no unset).
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), FileCommandError> {
-        let _ = self.kind;
-        if value.contains('\n') || value.contains('\r') {
-            return Err(FileCommandError::Value);
+        let variable = self.kind.variable();
+        let allowed = self.kind.allowed_names();
+        let Some(&name) = allowed.iter().find(|&&allowed| allowed == name) else {
+            return Err(FileCommandError::NameNotAllowed {
+                variable,
+                name: name.to_owned(),
+                allowed: allowed.join(", "),
+            });
+        };
+        if self.entries.iter().any(|(known, _)| *known == name) {
+            return Err(FileCommandError::DuplicateName {
+                variable,
+                name: name.to_owned(),
+            });
         }
-        self.entries.push((name.to_owned(), value.to_owned()));
+        if value.contains(['\r', '\n', '\0']) {
+            return Err(FileCommandError::UnsafeValue {
+                variable,
+                name: name.to_owned(),
+            });
+        }
+        self.entries.push((name, value.to_owned()));
         Ok(())
     }
-    /// Render.
+
+    /// Renders every entry as `NAME<<ghadelimiter_<uuid v4>\nVALUE\nghadelimiter_<uuid>\n`,
+    /// with a fresh delimiter per entry. The result holds the values: write it with [`append`]
+    /// and drop it.
     pub fn render(&self) -> Result<String, FileCommandError> {
+        self.render_with(|| format!("{DELIMITER_PREFIX}{}", uuid::Uuid::new_v4()))
+    }
+
+    /// [`FileCommands::render`] with the delimiters supplied by `next_delimiter`, so tests can
+    /// aim a value at the delimiter.
+    pub(crate) fn render_with(
+        &self,
+        mut next_delimiter: impl FnMut() -> String,
+    ) -> Result<String, FileCommandError> {
         let mut out = String::new();
         for (name, value) in &self.entries {
-            let delim = format!("ghadelimiter_{}", uuid::Uuid::new_v4());
-            out.push_str(&format!("{name}<<{delim}\n{value}\n{delim}\n"));
+            let delimiter = next_delimiter();
+            // `set` already refused line breaks; checked again so no path can skip it.
+            if value.contains(['\r', '\n', '\0']) {
+                return Err(FileCommandError::UnsafeValue {
+                    variable: self.kind.variable(),
+                    name: (*name).to_owned(),
+                });
+            }
+            if value.contains(&delimiter) || name.contains(&delimiter) {
+                return Err(FileCommandError::ValueContainsDelimiter {
+                    variable: self.kind.variable(),
+                    name: (*name).to_owned(),
+                });
+            }
+            out.push_str(name);
+            out.push_str("<<");
+            out.push_str(&delimiter);
+            out.push('\n');
+            out.push_str(value);
+            out.push('\n');
+            out.push_str(&delimiter);
+            out.push('\n');
         }
         Ok(out)
     }
+
+    /// Renders the batch and appends it to `path`, the file named by the kind's variable.
+    pub fn append_to(&self, path: &Path) -> Result<(), FileCommandError> {
+        let content = self.render()?;
+        append(self.kind.variable(), path, &content)
+    }
 }
 
-/// Append.
-pub fn append(path: &Path, content: &str) -> Result<(), FileCommandError> {
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .open(path)
-        .map_err(|e| FileCommandError::Io(path.to_owned(), e))?;
-    f.write_all(content.as_bytes())
-        .map_err(|e| FileCommandError::Io(path.to_owned(), e))
+/// Appends `content` to the file at `path`, which the environment variable `variable` named
+/// (`GITHUB_ENV`, `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`; used in messages).
+///
+/// The file must exist already: the runner creates it for each step, so a missing file means
+/// something is wrong and this fails closed ([`FileCommandError::MissingFile`]). The file is
+/// opened for appending (never truncated), `content` goes out in one `write_all` (preceded by a
+/// line feed if the file does not end with one, so the first entry starts on its own line),
+/// and the data is synced before this returns.
+pub fn append(variable: &str, path: &Path, content: &str) -> Result<(), FileCommandError> {
+    let io_error = |source: io::Error| FileCommandError::Io {
+        variable: variable.to_owned(),
+        path: path.to_owned(),
+        source,
+    };
+    let (mut file, readable) = open_for_append(path).map_err(|source| {
+        if source.kind() == io::ErrorKind::NotFound {
+            FileCommandError::MissingFile {
+                variable: variable.to_owned(),
+                path: path.to_owned(),
+            }
+        } else {
+            io_error(source)
+        }
+    })?;
+    // Pipes and devices (a local run may point a variable at /dev/stderr) cannot seek or sync.
+    let regular = file.metadata().map_err(io_error)?.is_file();
+    let needs_line_feed =
+        regular && readable && ends_without_line_feed(&mut file).map_err(io_error)?;
+    let mut block = String::with_capacity(content.len() + 1);
+    if needs_line_feed {
+        block.push('\n');
+    }
+    block.push_str(content);
+    file.write_all(block.as_bytes()).map_err(io_error)?;
+    file.flush().map_err(io_error)?;
+    if regular {
+        file.sync_data().map_err(io_error)?;
+    }
+    Ok(())
+}
+
+/// Opens without ever creating or truncating. Read access only serves the last-byte check, so
+/// a file we may write but not read is still written; the flag says whether it is readable.
+fn open_for_append(path: &Path) -> io::Result<(File, bool)> {
+    match OpenOptions::new().read(true).append(true).open(path) {
+        Ok(file) => Ok((file, true)),
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map(|file| (file, false)),
+        Err(e) => Err(e),
+    }
+}
+
+fn ends_without_line_feed(file: &mut File) -> io::Result<bool> {
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A value holding the entry's delimiter is refused at render time, never framed.
+        #[test]
+        fn values_holding_the_delimiter_are_refused(
+            prefix in r"[^\r\n\x00]{0,8}",
+            suffix in r"[^\r\n\x00]{0,8}",
+            seed in any::<u128>(),
+        ) {
+            let delimiter = format!("{DELIMITER_PREFIX}{}", uuid::Uuid::from_u128(seed));
+            let mut out = FileCommands::new(FileKind::Output);
+            out.set("aws-expiration", &format!("{prefix}{delimiter}{suffix}"))
+                .expect("a single-line value passes set");
+            let err = out.render_with(|| delimiter.clone()).expect_err("refused");
+            let delimiter_error = matches!(err, FileCommandError::ValueContainsDelimiter { .. });
+            prop_assert!(delimiter_error);
+        }
+
+        /// A value that would frame its own entries (line breaks, a delimiter line) never
+        /// gets into the batch.
+        #[test]
+        fn framing_values_never_reach_the_batch(
+            before in r"[^\r\n]{0,8}",
+            line_break in prop_oneof![Just("\n"), Just("\r\n"), Just("\r"), Just("\0")],
+            after in r"[^\r\n]{0,8}",
+        ) {
+            let value = format!("{before}{line_break}ghadelimiter_x\nAWS_REGION=evil{line_break}{after}");
+            let mut env = FileCommands::new(FileKind::Env);
+            let refused = env.set("AWS_SESSION_TOKEN", &value);
+            let unsafe_error = matches!(refused, Err(FileCommandError::UnsafeValue { .. }));
+            prop_assert!(unsafe_error, "set must refuse");
+            prop_assert!(env.is_empty());
+            prop_assert_eq!(env.render().expect("empty batch renders"), "");
+        }
+    }
+
+    #[test]
+    fn allowlists_are_enforced_per_kind() {
+        let mut env = FileCommands::new(FileKind::Env);
+        env.set("AWS_REGION", "eu-west-1").expect("allowed");
+        let err = env.set("BASH_ENV", "/tmp/x").expect_err("refused");
+        assert!(matches!(err, FileCommandError::NameNotAllowed { .. }));
+        assert!(err.to_string().contains("GITHUB_ENV"));
+        assert!(env.set("aws-session-token", "x").is_err());
+        let mut out = FileCommands::new(FileKind::Output);
+        out.set("aws-session-token", "x").expect("allowed");
+        assert!(out.set("AWS_SESSION_TOKEN", "x").is_err());
+    }
+
+    #[test]
+    fn duplicates_and_line_breaks_are_refused_without_echoing_the_value() {
+        let mut env = FileCommands::new(FileKind::Env);
+        env.set("AWS_ACCESS_KEY_ID", "AKIA1").expect("allowed");
+        assert!(matches!(
+            env.set("AWS_ACCESS_KEY_ID", "AKIA2"),
+            Err(FileCommandError::DuplicateName { .. })
+        ));
+        for bad in ["line1\nsneaky", "cr\rhere", "nul\0byte"] {
+            let err = env.set("AWS_SECRET_ACCESS_KEY", bad).expect_err("refused");
+            let message = err.to_string();
+            assert!(
+                !message.contains("sneaky") && !message.contains("here"),
+                "{message}"
+            );
+        }
+        assert_eq!(env.names().collect::<Vec<_>>(), ["AWS_ACCESS_KEY_ID"]);
+    }
+
+    #[test]
+    fn render_uses_fresh_delimiters() {
+        let mut env = FileCommands::new(FileKind::Env);
+        env.set("AWS_REGION", "us-east-1").expect("allowed");
+        env.set("AWS_DEFAULT_REGION", "").expect("allowed");
+        let text = env.render().expect("render");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 6);
+        let first = lines[0].strip_prefix("AWS_REGION<<").expect("heredoc");
+        assert!(first.starts_with(DELIMITER_PREFIX));
+        assert_eq!(first.len(), DELIMITER_PREFIX.len() + 36);
+        assert_eq!(lines[1], "us-east-1");
+        assert_eq!(lines[2], first);
+        let second = lines[3]
+            .strip_prefix("AWS_DEFAULT_REGION<<")
+            .expect("heredoc");
+        assert_ne!(first, second);
+        assert_eq!(lines[4], "");
+        assert!(text.ends_with(&format!("{second}\n")));
+    }
+
+    #[test]
+    fn render_refuses_a_value_holding_the_delimiter() {
+        let mut out = FileCommands::new(FileKind::Output);
+        out.set("aws-expiration", "x ghadelimiter_fixed y")
+            .expect("set");
+        let err = out
+            .render_with(|| "ghadelimiter_fixed".to_owned())
+            .expect_err("refused");
+        assert!(matches!(
+            err,
+            FileCommandError::ValueContainsDelimiter { .. }
+        ));
+    }
+
+    #[test]
+    fn debug_shows_names_not_values() {
+        let mut env = FileCommands::new(FileKind::Env);
+        env.set("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI")
+            .expect("set");
+        let shown = format!("{env:?}");
+        assert!(shown.contains("AWS_SECRET_ACCESS_KEY"));
+        assert!(!shown.contains("wJalrXUtnFEMI"));
+    }
+
+    #[test]
+    fn append_twice_appends_and_missing_file_fails_closed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("set_env_1234");
+        std::fs::write(&path, "").expect("create");
+        append("GITHUB_ENV", &path, "A=1\n").expect("first");
+        append("GITHUB_ENV", &path, "B=2\n").expect("second");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "A=1\nB=2\n");
+
+        let missing = dir.path().join("set_env_missing");
+        let err = append("GITHUB_ENV", &missing, "C=3\n").expect_err("missing");
+        assert!(matches!(err, FileCommandError::MissingFile { .. }));
+        let message = err.to_string();
+        assert!(
+            message.contains("GITHUB_ENV") && message.contains("fail closed"),
+            "{message}"
+        );
+        assert!(!missing.exists(), "append must not create the file");
+    }
+
+    #[test]
+    fn append_starts_on_a_new_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("set_output_1");
+        std::fs::write(&path, "earlier=no-newline").expect("create");
+        append("GITHUB_OUTPUT", &path, "x=1\n").expect("append");
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "earlier=no-newline\nx=1\n"
+        );
+    }
+
+    #[test]
+    fn append_to_writes_a_parseable_batch() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("set_output_2");
+        std::fs::write(&path, "").expect("create");
+        let mut out = FileCommands::new(FileKind::Output);
+        out.set("aws-account-id", "123456789012").expect("set");
+        out.set("aws-expiration", "2026-01-01T00:00:00Z")
+            .expect("set");
+        out.append_to(&path).expect("append");
+        let text = std::fs::read_to_string(&path).expect("read");
+        let parsed = crate::runner::parse_file_commands(&text).expect("parse");
+        assert_eq!(
+            parsed,
+            [
+                ("aws-account-id".to_owned(), "123456789012".to_owned()),
+                (
+                    "aws-expiration".to_owned(),
+                    "2026-01-01T00:00:00Z".to_owned()
+                ),
+            ]
+        );
+    }
 }

@@ -1,26 +1,148 @@
-//! Step summary (placeholder).
+//! The step summary (`GITHUB_STEP_SUMMARY`): a short GitHub-flavoured Markdown table of what
+//! was assumed. It holds no secret: only the role, session, account, region, expiry and the
+//! token's subject. Write it with [`append`](super::append).
 
-/// Fields.
-#[derive(Debug, Clone, Default)]
-pub struct Summary {
-    /// Role ARN.
-    pub role_arn: String,
-    /// Session name.
-    pub session_name: String,
-    /// Account or placeholder.
-    pub account: String,
-    /// Region.
-    pub region: String,
-    /// Expiration.
-    pub expiration: String,
-    /// Subject.
-    pub subject: String,
+use super::commands::neutralise;
+use super::mask::{MASK, redact};
+
+/// How the account id appears in the summary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Account<'a> {
+    /// Shown as is.
+    Shown(&'a str),
+    /// Masked in the log (the user asked for it): a placeholder is shown, and the id is also
+    /// hidden inside the role ARN.
+    Masked(&'a str),
+    /// Not known (the call failed before STS answered).
+    Unknown,
 }
 
-/// Render.
-pub fn render(s: &Summary) -> String {
-    format!(
-        "### AWS credentials\n\n| | |\n|---|---|\n| Role | `{}` |\n| Session | `{}` |\n| Account | `{}` |\n| Region | `{}` |\n| Expires | {} |\n| Token subject | `{}` |\n",
-        s.role_arn, s.session_name, s.account, s.region, s.expiration, s.subject
-    )
+/// What the summary shows. Every field is displayed through [`escape_markdown_cell`].
+#[derive(Clone, Copy, Debug)]
+pub struct Summary<'a> {
+    /// The role ARN that was assumed (or asked for).
+    pub role_arn: &'a str,
+    /// The role session name.
+    pub session_name: &'a str,
+    /// The account id.
+    pub account: Account<'a>,
+    /// The AWS region exported.
+    pub region: &'a str,
+    /// When the credentials expire, as text (RFC 3339), if known.
+    pub expiration: Option<&'a str>,
+    /// The ID token's `sub` claim, shown to help write trust policies.
+    pub subject: Option<&'a str>,
+}
+
+/// Renders the summary as a heading and a two-column table, ending with a line feed.
+pub fn render_summary(summary: &Summary<'_>) -> String {
+    let hidden: Vec<&str> = match summary.account {
+        Account::Masked(id) if !id.is_empty() => vec![id],
+        _ => Vec::new(),
+    };
+    let cell = |text: &str| escape_markdown_cell(&redact(text, &hidden));
+    let account = match summary.account {
+        Account::Shown(id) => cell(id),
+        Account::Masked(_) => format!("{MASK} (masked)").replace('*', "\\*"),
+        Account::Unknown => "unknown".to_owned(),
+    };
+    let optional = |value: Option<&str>| value.map_or_else(|| "unknown".to_owned(), cell);
+    let rows = [
+        ("Role", cell(summary.role_arn)),
+        ("Session name", cell(summary.session_name)),
+        ("Account", account),
+        ("Region", cell(summary.region)),
+        ("Expires", optional(summary.expiration)),
+        ("Token subject (`sub`)", optional(summary.subject)),
+    ];
+    let mut out = String::from("### AWS credentials\n\n| | |\n| --- | --- |\n");
+    for (label, value) in rows {
+        out.push_str(&format!("| {label} | {value} |\n"));
+    }
+    out
+}
+
+/// Makes text safe and literal inside a GitHub-flavoured Markdown table cell: [`neutralise`]d
+/// first (so line breaks and control characters become visible escapes), then `&`, `<`, `>`
+/// as entities (no HTML), `|` as `\|` (no new column), and the characters that start inline
+/// Markdown (`` \ ` * _ [ ] ( ) ! ~ # $ @ ``) backslash-escaped.
+pub fn escape_markdown_cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in neutralise(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '~' | '#' | '$' | '@' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_escaping_table() {
+        for (input, want) in [
+            ("eu-west-1", "eu-west-1"),
+            ("a|b", "a\\|b"),
+            ("`code`", "\\`code\\`"),
+            ("<img src=x>", "&lt;img src=x&gt;"),
+            ("a\nb", "a\\\\nb"),
+            ("**bold** _i_", "\\*\\*bold\\*\\* \\_i\\_"),
+            ("[link](http://x)", "\\\\x5blink\\]\\(http://x\\)"),
+            ("&amp;", "&amp;amp;"),
+            ("@team $x$", "\\@team \\$x\\$"),
+        ] {
+            assert_eq!(escape_markdown_cell(input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn summary_table() {
+        let text = render_summary(&Summary {
+            role_arn: "arn:aws:iam::123456789012:role/deploy",
+            session_name: "GitHubActions",
+            account: Account::Shown("123456789012"),
+            region: "eu-west-1",
+            expiration: Some("2026-01-01T00:00:00Z"),
+            subject: Some("repo:o/r:ref:refs/heads/main"),
+        });
+        assert_eq!(
+            text,
+            "### AWS credentials\n\n| | |\n| --- | --- |\n\
+             | Role | arn:aws:iam::123456789012:role/deploy |\n\
+             | Session name | GitHubActions |\n\
+             | Account | 123456789012 |\n\
+             | Region | eu-west-1 |\n\
+             | Expires | 2026-01-01T00:00:00Z |\n\
+             | Token subject (`sub`) | repo:o/r:ref:refs/heads/main |\n"
+        );
+    }
+
+    #[test]
+    fn masked_account_is_hidden_everywhere() {
+        let text = render_summary(&Summary {
+            role_arn: "arn:aws:iam::123456789012:role/deploy",
+            session_name: "s",
+            account: Account::Masked("123456789012"),
+            region: "us-east-1",
+            expiration: None,
+            subject: Some("repo:o/r|x\n| injected | row |"),
+        });
+        assert!(!text.contains("123456789012"), "{text}");
+        assert!(text.contains("| Account | \\*\\*\\* (masked) |"), "{text}");
+        assert!(
+            text.contains("arn:aws:iam::\\*\\*\\*:role/deploy"),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 10, "no row may be injected: {text}");
+        assert!(text.contains("| Expires | unknown |"));
+    }
 }
