@@ -47,21 +47,33 @@ fn the_binary_assumes_a_role_from_moto() {
     let moto = MotoServer::start();
     let env = env_for(&token, &moto);
 
-    let started = Instant::now();
-    let out = run_binary(&env, &[]);
-    let took = started.elapsed();
+    // moto loads its STS backend on the first request; the second run shows our own cost.
+    // Each run gets fresh runner files, as each step does.
+    let mut times = Vec::new();
+    let mut out = None;
+    for _ in 0..2 {
+        for file in [env.output_file(), env.env_file(), env.summary_file()] {
+            std::fs::write(file, "").expect("fresh runner file");
+        }
+        let started = Instant::now();
+        let run = run_binary(&env, &[]);
+        times.push(started.elapsed().as_millis());
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{}\n{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+        out = Some(run);
+    }
+    let out = out.expect("two runs");
     let log = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{log}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     record(
         "binary-exchange-moto",
         &format!(
-            "one exchange of the plain binary against moto: {} ms",
-            took.as_millis()
+            "one exchange of the plain binary against moto: {} ms (moto cold), {} ms (moto warm)",
+            times[0], times[1]
         ),
     );
 
@@ -96,8 +108,11 @@ fn the_binary_assumes_a_role_from_moto() {
     let masked = masks(&log);
     assert_eq!(masked.first().copied(), Some(token.request_token()));
     assert!(
-        masked.contains(&token.minted()[0].as_str()),
-        "the JWT is masked"
+        token
+            .minted()
+            .last()
+            .is_some_and(|jwt| masked.contains(&jwt.as_str())),
+        "the JWT of the last run is masked"
     );
     for name in [
         "AWS_ACCESS_KEY_ID",
