@@ -1,17 +1,10 @@
 //! The `oidc-assume` binary: parse the command line, run, report.
 
-use std::ffi::OsStr;
-use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
 use oidc_assume::app::{self, Cli, Command};
 use oidc_assume::exchange::Tuning;
-
-/// The image's second name for this binary, its `post-entrypoint` (see `action.yml`). The runner
-/// starts the post step with the same arguments as the main step (none), so only the name under
-/// which the binary was started tells the post step apart.
-const POST_ENTRYPOINT_NAME: &str = "oidc-assume-post";
 
 fn main() -> ExitCode {
     // A panic message could hold anything the code was handling; print where, never what.
@@ -24,16 +17,14 @@ fn main() -> ExitCode {
             "::error::oidc-assume stopped on an internal error{place}; details are withheld because they could hold secrets. Please report it."
         );
     }));
-    let started_as_post = std::env::args_os()
-        .next()
-        .is_some_and(|name| Path::new(&name).file_name() == Some(OsStr::new(POST_ENTRYPOINT_NAME)));
-    let command = if started_as_post {
-        Some(Command::Post)
-    } else {
-        Cli::parse().command
-    };
     let stdout = std::io::stdout();
-    match command {
+    // The image's post-entrypoint is a second name for this binary: the runner passes the same
+    // arguments to every entrypoint, so the name is what tells the post step apart.
+    if invoked_as_post() {
+        return app::run_post(&std::env::vars().collect(), stdout);
+    }
+    let cli = Cli::parse();
+    match cli.command {
         None => {
             let env = std::env::vars().collect();
             app::run_action(&env, stdout, &Tuning::default())
@@ -41,4 +32,12 @@ fn main() -> ExitCode {
         Some(Command::Post) => app::run_post(&std::env::vars().collect(), stdout),
         Some(Command::SelfCheck) => app::run_self_check(stdout),
     }
+}
+
+/// Whether the program was started under its post-step name, `oidc-assume-post`.
+fn invoked_as_post() -> bool {
+    std::env::args_os()
+        .next()
+        .and_then(|arg0| std::path::Path::new(&arg0).file_name().map(|n| n == "oidc-assume-post"))
+        .unwrap_or(false)
 }

@@ -100,6 +100,11 @@ pub enum Behaviour {
 }
 
 impl Behaviour {
+    /// Mints these claims (audience still from the request).
+    pub fn claims(claims: Claims) -> Behaviour {
+        Behaviour::Claims(Box::new(claims))
+    }
+
     /// GitHub's answer while the job is not running yet (retryable).
     pub fn pending() -> Behaviour {
         Behaviour::Status(
@@ -195,6 +200,8 @@ pub enum StsError {
     RegionDisabled,
     /// `ValidationError` 400 (duration above the role's maximum).
     ValidationError,
+    /// `RequestTimeout` 400 (transient).
+    RequestTimeout,
     /// `InternalFailure` 500.
     InternalFailure,
     /// 502 with an empty body.
@@ -207,7 +214,7 @@ pub enum StsError {
 
 impl StsError {
     /// Every variant, for table-driven tests.
-    pub const ALL: [StsError; 15] = [
+    pub const ALL: [StsError; 16] = [
         StsError::Throttling,
         StsError::IdpCommunicationError,
         StsError::InvalidIdentityToken,
@@ -219,6 +226,7 @@ impl StsError {
         StsError::PackedPolicyTooLarge,
         StsError::RegionDisabled,
         StsError::ValidationError,
+        StsError::RequestTimeout,
         StsError::InternalFailure,
         StsError::BadGateway,
         StsError::ServiceUnavailable,
@@ -250,6 +258,7 @@ impl StsError {
             StsError::PackedPolicyTooLarge => "PackedPolicyTooLarge",
             StsError::RegionDisabled => "RegionDisabledException",
             StsError::ValidationError => "ValidationError",
+            StsError::RequestTimeout => "RequestTimeout",
             StsError::InternalFailure => "InternalFailure",
             StsError::ServiceUnavailable => "ServiceUnavailable",
             StsError::BadGateway | StsError::GatewayTimeout => return None,
@@ -279,6 +288,9 @@ impl StsError {
             }
             StsError::ValidationError => {
                 "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+            }
+            StsError::RequestTimeout => {
+                "Your socket connection to the server was not read from or written to within the timeout period."
             }
             StsError::InternalFailure => "An internal error has occurred.",
             StsError::ServiceUnavailable => "Service is unavailable. Please try again later.",

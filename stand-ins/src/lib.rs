@@ -8,6 +8,10 @@
 //! stops when its handle is dropped. Behaviour is scripted per request: a queue of faults, then
 //! a default.
 //!
+//! The servers keep real time on their own runtimes: delays and trickles take as long as they
+//! say even when a test pauses its own Tokio clock, so keep scripted delays short in tests
+//! (every delay is a parameter).
+//!
 //! ```no_run
 //! use oidc_assume_stand_ins::{RunnerEnv, Sts, TokenEndpoint, faults::StsError};
 //!

@@ -60,6 +60,11 @@ pub fn require_claim(name: &str, value: &str) -> TrustCheck {
     )
 }
 
+/// A trust check refusing every token (the role trusts some other repository).
+pub fn deny_all() -> TrustCheck {
+    Arc::new(|_| Err("the trust policy admits no token".to_owned()))
+}
+
 /// Temporary credentials as STS returns them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StsCredentials {

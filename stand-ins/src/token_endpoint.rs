@@ -281,13 +281,18 @@ impl TokenState {
     /// Mints a token for the request's audience (GitHub's default without one: the owner's
     /// URL, which AWS rejects).
     fn mint(&self, request: &RecordedRequest, claims: Option<Claims>) -> String {
+        let token = self.issuer.mint(&self.claims_for(request, claims));
+        self.record_minted(&token);
+        token
+    }
+
+    /// `claims` (or the template) with the audience the request asked for.
+    fn claims_for(&self, request: &RecordedRequest, claims: Option<Claims>) -> Claims {
         let mut claims = claims.unwrap_or_else(|| lock(&self.claims).clone());
         claims.audience = request
             .query_value("audience")
             .unwrap_or_else(|| format!("https://github.com/{}", claims.owner()));
-        let token = self.issuer.mint(&claims);
-        self.record_minted(&token);
-        token
+        claims
     }
 
     fn record_minted(&self, token: &str) {
@@ -333,9 +338,7 @@ impl TokenState {
                 }
                 Behaviour::NotJwt => json_response(200, token_json("this-is-not-a-jwt")),
                 Behaviour::Oversized => {
-                    let mut claims = lock(&self.claims).clone();
-                    claims.audience = request.query_value("audience").unwrap_or_default();
-                    let token = self.issuer.mint_oversized(&claims);
+                    let token = self.issuer.mint_oversized(&self.claims_for(&request, None));
                     self.record_minted(&token);
                     json_response(200, token_json(&token))
                 }

@@ -547,3 +547,30 @@ fn sts_runs_from_a_sync_test_and_stops_on_drop() {
     drop(sts);
     assert!(std::net::TcpStream::connect(addr).is_err());
 }
+
+#[tokio::test]
+async fn concurrent_callers_share_one_script() {
+    let sts = Arc::new(
+        Sts::builder()
+            .fault(StsError::Throttling.fault())
+            .fault(StsError::Throttling.fault())
+            .fault(StsError::Throttling.fault())
+            .start()
+            .unwrap(),
+    );
+    let t = token();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (sts, t) = (sts.clone(), t.clone());
+            tokio::spawn(async move { assume(&sts, &t, &[]).await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 400, 400, 400]);
+    assert_eq!(sts.calls(), 8);
+    assert_eq!(sts.issued().len(), 5);
+}
