@@ -48,8 +48,10 @@ impl Claims {
     /// Checks the token's form and decodes its claims without verifying the signature.
     pub fn decode(token: &Secret) -> Result<Self, TokenFormError> {
         let raw = token.reveal();
-        if raw.len() > MAX_TOKEN_CHARS {
-            return Err(TokenFormError::TooLong { len: raw.len() });
+        // STS counts characters; a byte count would call a short non-ASCII token too long.
+        let len = raw.chars().count();
+        if len > MAX_TOKEN_CHARS {
+            return Err(TokenFormError::TooLong { len });
         }
         if raw.len() < 4 || raw.split('.').count() != 3 {
             return Err(TokenFormError::NotJwt);
