@@ -86,7 +86,8 @@ pub fn deliver<W: Write>(
     }
 
     let mut env = FileCommands::new(FileKind::Env);
-    if inputs.unset_current_credentials {
+    // New values replace old ones anyway; blanking matters only when no new ones are exported.
+    if inputs.unset_current_credentials && !inputs.output_env_credentials {
         for name in CREDENTIAL_VARIABLES {
             env.set(name, "").map_err(DeliverError::Files)?;
         }

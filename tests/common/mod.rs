@@ -1,0 +1,109 @@
+//! Helpers shared by the integration tests: running the exchange in-process or as the built
+//! binary against the stand-ins, and reading back what it wrote.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::process::{ExitCode, Output};
+use std::time::Duration;
+
+use oidc_assume::exchange::Tuning;
+use oidc_assume::retry::Backoff;
+use oidc_assume::runner::parse_file_commands;
+use oidc_assume_stand_ins::RunnerEnv;
+
+/// Short backoff and timeouts, so retry tests take milliseconds.
+pub fn fast() -> Tuning {
+    Tuning {
+        backoff: Backoff {
+            base: Duration::from_millis(5),
+            cap: Duration::from_millis(20),
+        },
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(2),
+    }
+}
+
+/// What an in-process run printed and returned.
+pub struct Run {
+    pub code: ExitCode,
+    pub log: String,
+}
+
+impl Run {
+    pub fn succeeded(&self) -> bool {
+        self.code == ExitCode::SUCCESS
+    }
+}
+
+/// Runs the action in-process with the runner environment.
+pub fn run(env: &RunnerEnv) -> Run {
+    run_with(env, &fast())
+}
+
+/// Runs the action in-process with the given tuning.
+pub fn run_with(env: &RunnerEnv, tuning: &Tuning) -> Run {
+    let vars: HashMap<String, String> = env.vars().clone().into_iter().collect();
+    let mut log = Vec::new();
+    let code = oidc_assume::app::run_action(&vars, &mut log, tuning);
+    Run {
+        code,
+        log: String::from_utf8(log).expect("the log is UTF-8"),
+    }
+}
+
+/// Runs the built binary in a scrubbed environment (only the runner's variables and PATH).
+pub fn run_binary(env: &RunnerEnv, args: &[&str]) -> Output {
+    let mut command =
+        oidc_assume_stand_ins::scrubbed_command(env!("CARGO_BIN_EXE_oidc-assume"), env.vars());
+    command.args(args);
+    command.current_dir(env.workspace());
+    command.output().expect("the binary runs")
+}
+
+/// The entries of GITHUB_OUTPUT, read back with the runner's parser.
+pub fn outputs(env: &RunnerEnv) -> Vec<(String, String)> {
+    parse_file_commands(&env.read_output().expect("read GITHUB_OUTPUT"))
+        .expect("GITHUB_OUTPUT parses")
+}
+
+/// The entries of GITHUB_ENV, read back with the runner's parser.
+pub fn exports(env: &RunnerEnv) -> Vec<(String, String)> {
+    parse_file_commands(&env.read_env().expect("read GITHUB_ENV")).expect("GITHUB_ENV parses")
+}
+
+/// The value of one entry.
+pub fn value<'a>(entries: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    entries
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A failed run must leave every runner file as it found it (empty).
+pub fn assert_nothing_written(env: &RunnerEnv) {
+    assert_eq!(
+        env.read_output().expect("read"),
+        "",
+        "GITHUB_OUTPUT must stay empty"
+    );
+    assert_eq!(
+        env.read_env().expect("read"),
+        "",
+        "GITHUB_ENV must stay empty"
+    );
+    assert_eq!(
+        env.read_summary().expect("read"),
+        "",
+        "GITHUB_STEP_SUMMARY must stay empty"
+    );
+    assert_eq!(
+        env.read_state().expect("read"),
+        "",
+        "GITHUB_STATE must stay empty"
+    );
+}
+
+/// The `::error::` annotations in a log.
+pub fn errors(log: &str) -> Vec<&str> {
+    log.lines().filter(|l| l.starts_with("::error::")).collect()
+}

@@ -1,0 +1,275 @@
+//! The leak sweep: every success and failure path, run as the real binary with sentinel secrets and
+//! every debug switch on (`RUNNER_DEBUG=1`, `RUST_LOG=trace`, `RUST_BACKTRACE=full`).
+//!
+//! The request token, the JWT, the key id, the secret key and the session token must appear nowhere
+//! (raw, base64, URL-encoded or JSON-escaped) in stdout, stderr, the summary or the state file,
+//! except in `::add-mask::` lines; the credentials appear in GITHUB_ENV / GITHUB_OUTPUT only as the
+//! values of their own entries, and only when the run succeeded. The request token is masked on
+//! the first line.
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use common::{exports, outputs, run_binary};
+use oidc_assume::retry::Retry;
+use oidc_assume::sts::classify_code;
+use oidc_assume_stand_ins::faults::StsError;
+use oidc_assume_stand_ins::sts::StsCredentials;
+use oidc_assume_stand_ins::{Behaviour, Fault, RunnerEnv, Sts, TokenEndpoint};
+
+const REQUEST_TOKEN: &str = "SentinelRequestToken-ab12cd34ef56";
+const KEY: &str = "ASIASENTINELKEY00001";
+const SECRET: &str = "SentinelSecretKey/0000000000000000000000+";
+const SESSION: &str = "SentinelSessionToken+/AAAABBBBCCCC==";
+
+/// One path through the action.
+struct Scenario {
+    name: &'static str,
+    token: Vec<Behaviour>,
+    sts: Vec<Fault>,
+    inputs: Vec<(&'static str, &'static str)>,
+    remove: Vec<&'static str>,
+    credentials: Option<StsCredentials>,
+    succeeds: bool,
+}
+
+impl Scenario {
+    fn new(name: &'static str, succeeds: bool) -> Self {
+        Self {
+            name,
+            token: Vec::new(),
+            sts: Vec::new(),
+            inputs: Vec::new(),
+            remove: Vec::new(),
+            credentials: None,
+            succeeds,
+        }
+    }
+    fn token(mut self, b: Behaviour) -> Self {
+        self.token.push(b);
+        self
+    }
+    fn sts(mut self, f: Fault) -> Self {
+        self.sts.push(f);
+        self
+    }
+    fn input(mut self, name: &'static str, value: &'static str) -> Self {
+        self.inputs.push((name, value));
+        self
+    }
+}
+
+fn scenarios() -> Vec<Scenario> {
+    let mut all = vec![
+        Scenario::new("success", true),
+        Scenario::new("success with every output", true)
+            .input("output-credentials", "true")
+            .input("mask-aws-account-id", "true"),
+        Scenario::new("token endpoint 401", false)
+            .token(Behaviour::Status(401, REQUEST_TOKEN.to_owned())),
+        Scenario::new("token endpoint pending then success", true).token(Behaviour::pending()),
+        Scenario::new("token endpoint 500 then success", true)
+            .token(Behaviour::Status(500, "x".to_owned())),
+        Scenario::new("token endpoint not JSON", false).token(Behaviour::NotJson),
+        Scenario::new("token endpoint no value", false).token(Behaviour::NoValue),
+        Scenario::new("token endpoint not a JWT", false).token(Behaviour::NotJwt),
+        Scenario::new("token endpoint oversized token", false).token(Behaviour::Oversized),
+        Scenario::new("token endpoint huge body", false).token(Behaviour::HugeBody),
+        Scenario::new("token endpoint redirect", false).token(Behaviour::Redirect(
+            "http://127.0.0.1:9/elsewhere".to_owned(),
+        )),
+        Scenario::new("STS HTML answer", false)
+            .sts(Fault::Html(502))
+            .input("retry-max-attempts", "1"),
+        Scenario::new("STS truncated XML", false).sts(Fault::TruncatedXml),
+        Scenario::new("STS entity expansion", false).sts(Fault::EntityExpansionXml),
+        Scenario::new("STS huge answer", false).sts(Fault::HugeBody),
+        Scenario::new("allowed-account-ids mismatch", false)
+            .input("allowed-account-ids", "444455556666"),
+        Scenario::new("invalid input", false).input("role-duration-seconds", "1"),
+        Scenario::new("deadline", false)
+            .token(Behaviour::NoHeaders)
+            .input("action-timeout-s", "1"),
+    ];
+    for error in StsError::ALL {
+        let retried = match error.code() {
+            Some(code) => {
+                classify_code(code, error.message(), Some(error.status())) != Retry::Permanent
+            }
+            None => error.status() >= 500,
+        };
+        let name: &'static str = Box::leak(format!("STS {error:?}").into_boxed_str());
+        all.push(Scenario::new(name, retried).sts(error.fault()));
+    }
+    let mut missing = Scenario::new("missing permission", false);
+    missing.remove = vec![
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    ];
+    all.push(missing);
+    let mut unsafe_creds = Scenario::new("unsafe credentials", false);
+    unsafe_creds.credentials = Some(StsCredentials::new(
+        KEY,
+        format!("{SECRET}\nAWS_X=1"),
+        SESSION,
+    ));
+    all.push(unsafe_creds);
+    all
+}
+
+/// Every form in which a secret could be spotted in a log.
+fn forms(secret: &str) -> Vec<String> {
+    let url: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let json = serde_json::to_string(secret).expect("json");
+    let mut forms = vec![
+        secret.to_owned(),
+        STANDARD.encode(secret),
+        URL_SAFE_NO_PAD.encode(secret),
+        url,
+        json.trim_matches('"').to_owned(),
+    ];
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+fn assert_absent(secrets: &[(&str, String)], text: &str, place: &str, scenario: &str) {
+    for (what, secret) in secrets {
+        for form in forms(secret) {
+            assert!(
+                !text.contains(&form),
+                "{scenario}: the {what} appears in {place} as {form:?}\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_secret_leaks_on_any_path() {
+    for scenario in scenarios() {
+        let token = TokenEndpoint::builder()
+            .request_token(REQUEST_TOKEN)
+            .start()
+            .expect("token");
+        for behaviour in &scenario.token {
+            token.push(behaviour.clone());
+        }
+        let creds = scenario
+            .credentials
+            .clone()
+            .unwrap_or_else(|| StsCredentials::new(KEY, SECRET, SESSION));
+        let sts = Sts::builder().credentials(creds).start().expect("sts");
+        for fault in &scenario.sts {
+            sts.push(fault.clone());
+        }
+        let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
+        env.set("RUNNER_DEBUG", "1")
+            .set("RUST_LOG", "trace")
+            .set("RUST_BACKTRACE", "full");
+        env.input("retry-max-attempts", "2");
+        for (name, value) in &scenario.inputs {
+            env.input(name, *value);
+        }
+        for name in &scenario.remove {
+            env.remove(name);
+        }
+        let output = run_binary(&env, &[]);
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(
+            output.status.success(),
+            scenario.succeeds,
+            "{}: {stdout}",
+            scenario.name
+        );
+
+        let mut secrets: Vec<(&str, String)> = vec![
+            ("request token", REQUEST_TOKEN.to_owned()),
+            ("access key id", KEY.to_owned()),
+            ("secret access key", SECRET.to_owned()),
+            ("session token", SESSION.to_owned()),
+        ];
+        for jwt in token.minted() {
+            secrets.push(("JWT", jwt));
+        }
+        if !scenario.remove.is_empty() {
+            secrets.remove(0);
+        } else {
+            assert_eq!(
+                stdout.lines().next(),
+                Some(format!("::add-mask::{REQUEST_TOKEN}").as_str()),
+                "{}",
+                scenario.name
+            );
+        }
+        let visible: String = stdout
+            .lines()
+            .filter(|l| !l.starts_with("::add-mask::"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_absent(&secrets, &visible, "stdout", scenario.name);
+        assert_absent(&secrets, &stderr, "stderr", scenario.name);
+        assert_absent(
+            &secrets,
+            &env.read_summary().expect("summary"),
+            "the summary",
+            scenario.name,
+        );
+        assert_absent(
+            &secrets,
+            &env.read_state().expect("state"),
+            "GITHUB_STATE",
+            scenario.name,
+        );
+
+        if scenario.succeeds {
+            let mut files = String::new();
+            for (name, value) in exports(&env).into_iter().chain(outputs(&env)) {
+                let designated = matches!(
+                    name.as_str(),
+                    "AWS_ACCESS_KEY_ID"
+                        | "AWS_SECRET_ACCESS_KEY"
+                        | "AWS_SESSION_TOKEN"
+                        | "aws-access-key-id"
+                        | "aws-secret-access-key"
+                        | "aws-session-token"
+                );
+                if !designated {
+                    files.push_str(&format!("{name}={value}\n"));
+                }
+            }
+            assert_absent(
+                &secrets,
+                &files,
+                "a non-credential file entry",
+                scenario.name,
+            );
+            // Every credential's mask precedes the line that reports success.
+            let success = stdout
+                .lines()
+                .position(|l| l.starts_with("Assumed "))
+                .expect("success line");
+            for secret in [KEY, SECRET, SESSION] {
+                let mask = stdout
+                    .lines()
+                    .position(|l| l == format!("::add-mask::{secret}"))
+                    .expect("masked");
+                assert!(mask < success, "{}", scenario.name);
+            }
+        } else {
+            assert_absent(
+                &secrets,
+                &env.read_env().expect("env"),
+                "GITHUB_ENV",
+                scenario.name,
+            );
+            assert_absent(
+                &secrets,
+                &env.read_output().expect("output"),
+                "GITHUB_OUTPUT",
+                scenario.name,
+            );
+        }
+    }
+}
