@@ -3,9 +3,15 @@
 //! property that broke.
 
 use std::collections::HashMap;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::json;
 
 use oidc_assume::claims::{Claims, MAX_TOKEN_CHARS, TokenFormError};
 use oidc_assume::inputs::Config;
+use oidc_assume::policy::load::load_terraform_texts;
 use oidc_assume::secret::Secret;
 
 /// `jwt_claims`: the length limit counted bytes, so a non-ASCII token of fewer than 20000
@@ -36,6 +42,40 @@ fn token_length_is_counted_in_characters() {
         Claims::decode(&Secret::new(limit)),
         Err(TokenFormError::NotJwt)
     );
+}
+
+/// `jwt_claims`: a well-formed token whose `sub`, `iss` or `aud` is not a string was refused
+/// as "not a well-formed JWT" (`jsonwebtoken::decode` reads those claims for its validation
+/// even with validation off, and fails the whole token). The crash input had `"sub"` as an
+/// object under a `PS512` header.
+#[test]
+fn claims_of_any_json_type_decode() {
+    for payload in [
+        json!({"sub": {"": {"": null}}, "\u{0}\u{0}": {"": [null]}}),
+        json!({"sub": 7, "iss": ["a", 1], "aud": {"x": true}, "exp": "soon", "nbf": [1]}),
+        json!({"iss": null, "aud": [1, 2], "repository": "acme/app"}),
+    ] {
+        let token = format!(
+            "{}.{}.c2ln",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"PS512"}"#),
+            URL_SAFE_NO_PAD.encode(payload.to_string())
+        );
+        let claims = Claims::decode(&Secret::new(token)).expect("a well-formed token");
+        assert_eq!(Some(claims.as_map()), payload.as_object());
+        let _ = claims.shown();
+    }
+    // What was refused before still is: a payload that is not an object, an unknown algorithm.
+    for (header, payload) in [(r#"{"alg":"RS256"}"#, "[1]"), (r#"{"alg":"none"}"#, "{}")] {
+        let token = format!(
+            "{}.{}.c2ln",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(payload)
+        );
+        assert_eq!(
+            Claims::decode(&Secret::new(token)),
+            Err(TokenFormError::NotJwt)
+        );
+    }
 }
 
 fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
@@ -71,4 +111,37 @@ fn proxy_credentials_stay_hidden_in_config_debug() {
         assert!(!shown.contains(secret), "{secret} in {shown}");
     }
     assert!(shown.contains("http://***@us-isob-east-1/#f"), "{shown}");
+}
+
+/// `policy_parse`: Terraform's `file()` read whatever path it was given to the end, so a
+/// configuration with `file("/dev/zero")` filled memory (libFuzzer: out-of-memory) and
+/// `file("/dev/stdin")` would wait forever. Devices and oversized files now stay unknown.
+#[test]
+fn terraform_file_reads_only_small_regular_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:acme/app:ref:refs/heads/main"}}}]}"#;
+    std::fs::write(dir.path().join("trust.json"), policy).expect("write");
+    std::fs::write(dir.path().join("big.json"), " ".repeat(2 * 1024 * 1024)).expect("write");
+
+    let role = |path: &str| {
+        format!(
+            "resource \"aws_iam_role\" \"r\" {{\n  name = \"r\"\n  assume_role_policy = file(\"{path}\")\n}}\n"
+        )
+    };
+    let load = |text: String| {
+        let dir = dir.path().to_owned();
+        let (done, wait) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let loaded = load_terraform_texts(&dir, &[("main.tf".to_owned(), text)]);
+            let _ = done.send(loaded.map(|p| p.len()).map_err(|e| e.to_string()));
+        });
+        wait.recv_timeout(Duration::from_secs(20))
+            .expect("file() returns promptly")
+    };
+
+    assert_eq!(load(role("trust.json")), Ok(1), "a small file is read");
+    for path in ["/dev/zero", "big.json", "/nonexistent/trust.json"] {
+        // Unknown, as a missing file is: the role is still found, its policy unresolved.
+        assert_eq!(load(role(path)), Ok(1), "{path}");
+    }
 }

@@ -215,7 +215,9 @@ fuzz_target!(|input: Input| {
             if canonical && token.chars().count() <= MAX_TOKEN_CHARS {
                 match (known_alg, payload_object) {
                     (true, Some(map)) => {
-                        let claims = result.as_ref().expect("a well-formed token decodes");
+                        let claims = result.as_ref().unwrap_or_else(|e| {
+                            panic!("{e:?} for header {header_json} and payload {payload_json}")
+                        });
                         assert_eq!(claims.as_map(), &map);
                     }
                     _ => assert_eq!(result, Err(TokenFormError::NotJwt)),

@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use hcl::edit::Span;
@@ -270,11 +271,31 @@ impl Scope {
                 } else {
                     self.dir.join(path)
                 };
-                std::fs::read_to_string(path).ok().map(Tf::Str)
+                read_small_file(&path).map(Tf::Str)
             }
             _ => None,
         }
     }
+}
+
+/// The most `file()` reads: a policy document is a few KiB.
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// `file()`: a regular file of at most [`MAX_FILE_BYTES`], else unknown. A configuration under
+/// review may name a device (`/dev/zero` would fill memory, `/dev/stdin` would wait forever)
+/// or a huge file.
+fn read_small_file(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
+        return None;
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .ok()?;
+    (text.len() as u64 <= MAX_FILE_BYTES).then_some(text)
 }
 
 /// The source text of `expr`, trimmed.
