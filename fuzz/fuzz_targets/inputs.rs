@@ -235,6 +235,11 @@ fn secrets(env: &HashMap<String, String>) -> Vec<String> {
                     .get(*key)
                     .is_some_and(|own| own.matches(secret.as_str()).count() == 1)
                 && !env.iter().any(|(k, v)| {
+                    // The URL parser drops tabs and line breaks, which can join a sentinel.
+                    let v: String = v
+                        .chars()
+                        .filter(|c| !matches!(c, '\t' | '\r' | '\n'))
+                        .collect();
                     k != key && (v.contains(secret.as_str()) || k.contains(secret.as_str()))
                 })
         })

@@ -25,7 +25,8 @@ use oidc_assume::policy::{AccessRequest, Decision, PolicyDocument, evaluate, sug
 use serde_json::{Map, Value, json};
 
 const ISSUER: &str = "token.actions.githubusercontent.com";
-const PROVIDER: &str = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+const PROVIDER: &str =
+    "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
 
 const OPERATORS: &[&str] = &[
     "StringEquals",
@@ -203,13 +204,19 @@ fn statement_json(st: &StatementInput) -> Value {
             obj.insert("Principal".into(), json!("*"));
         }
         PrincipalInput::Federated(exact) => {
-            obj.insert("Principal".into(), json!({ "Federated": federated(*exact) }));
+            obj.insert(
+                "Principal".into(),
+                json!({ "Federated": federated(*exact) }),
+            );
         }
         PrincipalInput::AwsStar => {
             obj.insert("Principal".into(), json!({ "AWS": "*" }));
         }
         PrincipalInput::Service => {
-            obj.insert("Principal".into(), json!({ "Service": "ec2.amazonaws.com" }));
+            obj.insert(
+                "Principal".into(),
+                json!({ "Service": "ec2.amazonaws.com" }),
+            );
         }
         PrincipalInput::FederatedList(exact, other) => {
             obj.insert(
@@ -401,9 +408,24 @@ fn check_suggestion(job: &Job) {
     let repo = name(&job.repo, "");
     let n = name(&job.name, "");
     let (sub_tail, git_ref, environment, event) = match job.kind % 4 {
-        0 => (format!("ref:refs/heads/{n}"), format!("refs/heads/{n}"), None, "push"),
-        1 => (format!("ref:refs/tags/{n}"), format!("refs/tags/{n}"), None, "push"),
-        2 => (format!("environment:{n}"), "refs/heads/main".to_owned(), Some(n.clone()), "push"),
+        0 => (
+            format!("ref:refs/heads/{n}"),
+            format!("refs/heads/{n}"),
+            None,
+            "push",
+        ),
+        1 => (
+            format!("ref:refs/tags/{n}"),
+            format!("refs/tags/{n}"),
+            None,
+            "push",
+        ),
+        2 => (
+            format!("environment:{n}"),
+            "refs/heads/main".to_owned(),
+            Some(n.clone()),
+            "push",
+        ),
         _ => (
             "pull_request".to_owned(),
             "refs/pull/1/merge".to_owned(),

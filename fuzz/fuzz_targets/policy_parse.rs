@@ -35,7 +35,11 @@ fn claims() -> Map<String, Value> {
 
 fn exercise(policies: &[LoadedPolicy]) {
     let first = check_policies(policies);
-    assert_eq!(first, check_policies(policies), "check is not deterministic");
+    assert_eq!(
+        first,
+        check_policies(policies),
+        "check is not deterministic"
+    );
     let claims = claims();
     for provider in [
         "",
