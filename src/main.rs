@@ -38,6 +38,10 @@ fn main() -> ExitCode {
 fn invoked_as_post() -> bool {
     std::env::args_os()
         .next()
-        .and_then(|arg0| std::path::Path::new(&arg0).file_name().map(|n| n == "oidc-assume-post"))
+        .and_then(|arg0| {
+            std::path::Path::new(&arg0)
+                .file_name()
+                .map(|n| n == "oidc-assume-post")
+        })
         .unwrap_or(false)
 }

@@ -145,3 +145,37 @@ fn terraform_file_reads_only_small_regular_files() {
         assert_eq!(load(role(path)), Ok(1), "{path}");
     }
 }
+
+/// `file()` in Terraform under review reads only files inside the module's directory.
+#[test]
+fn terraform_file_reads_nothing_outside_the_module() {
+    let policy = |sid: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{sid}","Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"}},"Action":"sts:AssumeRoleWithWebIdentity"}}]}}"#
+        )
+    };
+    let root = tempfile::tempdir().expect("tempdir");
+    let module = root.path().join("module");
+    std::fs::create_dir(&module).expect("module dir");
+    std::fs::write(root.path().join("outside.json"), policy("OutsideSentinel")).expect("write");
+    std::fs::write(module.join("inside.json"), policy("InsideControl")).expect("write");
+    let outside = root.path().join("outside.json");
+    let tf = format!(
+        "resource \"aws_iam_role\" \"a\" {{\n  name = \"a\"\n  assume_role_policy = file(\"{}\")\n}}\n\
+         resource \"aws_iam_role\" \"b\" {{\n  name = \"b\"\n  assume_role_policy = file(\"../outside.json\")\n}}\n\
+         resource \"aws_iam_role\" \"c\" {{\n  name = \"c\"\n  assume_role_policy = file(\"${{path.module}}/inside.json\")\n}}\n",
+        outside.display()
+    );
+    std::fs::write(module.join("main.tf"), tf).expect("write tf");
+    let loaded =
+        oidc_assume::policy::load::load_paths(&[module], &mut || Ok(String::new())).expect("loads");
+    let text = format!("{loaded:?}");
+    assert!(
+        !text.contains("OutsideSentinel"),
+        "read a file outside the module: {text}"
+    );
+    assert!(
+        text.contains("InsideControl"),
+        "the module's own file must still be read: {text}"
+    );
+}

@@ -264,18 +264,27 @@ impl Scope {
                 }
                 Some(Tf::Str(out))
             }
-            ("file", 1) => {
-                let path = Path::new(&s(0)?).to_path_buf();
-                let path = if path.is_absolute() {
-                    path
-                } else {
-                    self.dir.join(path)
-                };
-                read_small_file(&path).map(Tf::Str)
-            }
+            ("file", 1) => read_module_file(&self.dir, Path::new(&s(0)?)).map(Tf::Str),
             _ => None,
         }
     }
+}
+
+/// `file()` within the module's directory only: a configuration under review must not make the
+/// checker read and print `/proc/self/environ` or `~/.aws/credentials`. `path.module` resolves to
+/// that directory, so `file("${path.module}/policy.json")` still works.
+fn read_module_file(dir: &Path, path: &Path) -> Option<String> {
+    let dir = dir.canonicalize().ok()?;
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        dir.join(path)
+    };
+    let resolved = joined.canonicalize().ok()?;
+    if !resolved.starts_with(&dir) {
+        return None;
+    }
+    read_small_file(&resolved)
 }
 
 /// The most `file()` reads: a policy document is a few KiB.
