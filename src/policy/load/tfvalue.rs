@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use hcl::edit::Span;
@@ -263,18 +264,47 @@ impl Scope {
                 }
                 Some(Tf::Str(out))
             }
-            ("file", 1) => {
-                let path = Path::new(&s(0)?).to_path_buf();
-                let path = if path.is_absolute() {
-                    path
-                } else {
-                    self.dir.join(path)
-                };
-                std::fs::read_to_string(path).ok().map(Tf::Str)
-            }
+            ("file", 1) => read_module_file(&self.dir, Path::new(&s(0)?)).map(Tf::Str),
             _ => None,
         }
     }
+}
+
+/// `file()` within the module's directory only: a configuration under review must not make the
+/// checker read and print `/proc/self/environ` or `~/.aws/credentials`. `path.module` resolves to
+/// that directory, so `file("${path.module}/policy.json")` still works.
+fn read_module_file(dir: &Path, path: &Path) -> Option<String> {
+    let dir = dir.canonicalize().ok()?;
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        dir.join(path)
+    };
+    let resolved = joined.canonicalize().ok()?;
+    if !resolved.starts_with(&dir) {
+        return None;
+    }
+    read_small_file(&resolved)
+}
+
+/// The most `file()` reads: a policy document is a few KiB.
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// `file()`: a regular file of at most [`MAX_FILE_BYTES`], else unknown. A configuration under
+/// review may name a device (`/dev/zero` would fill memory, `/dev/stdin` would wait forever)
+/// or a huge file.
+fn read_small_file(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
+        return None;
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .ok()?;
+    (text.len() as u64 <= MAX_FILE_BYTES).then_some(text)
 }
 
 /// The source text of `expr`, trimmed.
