@@ -23,6 +23,8 @@
 //! - [`report`]: what a failure prints and its exit code.
 //! - [`runner`]: the runner protocol: workflow commands, file commands, step summary.
 //! - [`post`]: the post step that blanks the exported variables.
+//! - [`policy`]: trust-policy tools: model, loaders (JSON, `get-role`, Terraform), checks, evaluator,
+//!   generator, SARIF.
 //! - [`logging`]: `::debug::` lines for this crate only.
 //! - [`app`]: the binary's subcommands, wired together.
 
@@ -37,6 +39,7 @@ pub mod http;
 pub mod inputs;
 pub mod logging;
 pub mod oidc;
+pub mod policy;
 pub mod post;
 pub mod region;
 pub mod report;

@@ -17,8 +17,13 @@ fn main() -> ExitCode {
             "::error::oidc-assume stopped on an internal error{place}; details are withheld because they could hold secrets. Please report it."
         );
     }));
-    let cli = Cli::parse();
     let stdout = std::io::stdout();
+    // The image's post-entrypoint is a second name for this binary: the runner passes the same
+    // arguments to every entrypoint, so the name is what tells the post step apart.
+    if invoked_as_post() {
+        return app::run_post(&std::env::vars().collect(), stdout);
+    }
+    let cli = Cli::parse();
     match cli.command {
         None => {
             let env = std::env::vars().collect();
@@ -26,5 +31,20 @@ fn main() -> ExitCode {
         }
         Some(Command::Post) => app::run_post(&std::env::vars().collect(), stdout),
         Some(Command::SelfCheck) => app::run_self_check(stdout),
+        Some(Command::Policy { command }) => {
+            app::run_policy(*command, &mut stdout.lock(), &mut std::io::stderr().lock())
+        }
     }
+}
+
+/// Whether the program was started under its post-step name, `oidc-assume-post`.
+fn invoked_as_post() -> bool {
+    std::env::args_os()
+        .next()
+        .and_then(|arg0| {
+            std::path::Path::new(&arg0)
+                .file_name()
+                .map(|n| n == "oidc-assume-post")
+        })
+        .unwrap_or(false)
 }

@@ -1,0 +1,78 @@
+//! The rules `policy check` applies, with their ids and default severities. The table feeds the
+//! text and JSON output and SARIF's `tool.driver.rules`.
+
+use super::Severity;
+
+/// One rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable id, `OA-Tnnn`.
+    pub id: &'static str,
+    /// Short kebab-case name.
+    pub name: &'static str,
+    /// Severity of its findings.
+    pub severity: Severity,
+    /// One sentence: what the rule looks for and why it matters.
+    pub summary: &'static str,
+}
+
+macro_rules! rules {
+    ($($konst:ident = $id:literal, $name:literal, $sev:ident, $summary:literal;)*) => {
+        $(
+            #[doc = $summary]
+            pub const $konst: Rule = Rule { id: $id, name: $name, severity: Severity::$sev, summary: $summary };
+        )*
+        /// Every rule, in id order.
+        pub const RULES: &[Rule] = &[$($konst),*];
+    };
+}
+
+rules! {
+    UNSCOPED = "OA-T001", "unscoped-github-principal", Error,
+        "A statement trusts a GitHub OIDC provider but no positive condition pins a repository (sub, repository, repository_id, job_workflow_ref): any GitHub workflow can assume the role.";
+    ANY_REPOSITORY = "OA-T002", "any-repository-value", Error,
+        "A condition value admits any repository of any owner (`*`, `repo:*`, a wildcard or prefix owner such as `repo:org*`); one such value in a list is enough.";
+    OWNER_WIDE = "OA-T003", "owner-wide-value", Error,
+        "A condition value admits every repository of an owner or enterprise (`repo:org/*`, `repo:org/*:*`, repository_owner), including repositories created later.";
+    REPOSITORY_PATTERN = "OA-T004", "repository-pattern", Warning,
+        "A condition value admits every repository of an owner whose name matches a pattern (`repo:org/infra-*`), including ones created later.";
+    FOR_ALL_VALUES = "OA-T005", "for-all-values-on-github-claim", Error,
+        "`ForAllValues:` on a GitHub claim is true when the claim is absent; GitHub claims are single-valued, so use the plain operator.";
+    IF_EXISTS = "OA-T006", "if-exists-on-github-claim", Error,
+        "`...IfExists` on a GitHub claim is true when the claim is absent; scoping must not depend on a claim being present.";
+    NEGATIVE_ONLY = "OA-T007", "negative-only-scoping", Error,
+        "The only repository conditions are negative (StringNotEquals, StringNotLike): every repository not listed is admitted.";
+    MISSING_AUDIENCE = "OA-T008", "missing-audience", Warning,
+        "No condition checks the `aud` claim; the provider's client id list is then the only audience check.";
+    UNEXPECTED_AUDIENCE = "OA-T009", "unexpected-audience", Warning,
+        "The `aud` condition admits a value other than sts.amazonaws.com (sts.amazonaws.com.cn in China).";
+    BROAD_CONTEXT = "OA-T010", "broad-subject-context", Warning,
+        "A `sub` value admits every branch, tag, environment or pull request of a repository, not the one the role is for.";
+    PULL_REQUEST = "OA-T011", "pull-request-subject", Note,
+        "A `sub` value admits pull_request runs: code from any branch of the repository, before review, can use the role.";
+    UNPINNED_TEMPLATE = "OA-T012", "unpinned-custom-subject", Error,
+        "A custom subject template value names no repository; when it starts with a claim the workflow author controls (workflow, environment, ref, context, head_ref, base_ref) any repository can produce it.";
+    CUSTOM_TEMPLATE = "OA-T013", "custom-subject-template", Note,
+        "A `sub` value uses a custom subject template that names the repository; jobs emit it only while the template is in place.";
+    EVERYONE = "OA-T014", "principal-everyone", Error,
+        "An Allow statement with `Principal: \"*\"` (or AWS/Federated `*`, or NotPrincipal) admits every identity provider and account.";
+    LITERAL_WILDCARD = "OA-T015", "literal-wildcard", Warning,
+        "A value contains `*` or `?` under an operator that compares literally (StringEquals): it matches only that literal text.";
+    LIKE_WITHOUT_WILDCARD = "OA-T016", "like-without-wildcard", Note,
+        "StringLike with no wildcard in any value: StringEquals says the same and cannot be widened by accident.";
+    FOREIGN_ISSUER = "OA-T017", "foreign-issuer-key", Warning,
+        "A condition key belongs to a GitHub issuer other than the statement's provider: it is absent from the request, so the condition never holds (or always holds when negated or IfExists).";
+    NOT_WEB_IDENTITY = "OA-T018", "action-not-web-identity", Warning,
+        "A statement trusting a GitHub OIDC provider does not allow sts:AssumeRoleWithWebIdentity, so it never admits a GitHub token.";
+    NEVER_MATCHES = "OA-T019", "never-matching-subject", Warning,
+        "A `sub` value cannot match any subject GitHub emits.";
+    UNSUPPORTED_OPERATOR = "OA-T020", "unsupported-operator", Warning,
+        "A condition on a GitHub claim uses an operator this checker does not judge.";
+    UNRESOLVED = "OA-T021", "unresolved-expression", Note,
+        "A Terraform expression could not be resolved; the policy is checked as written.";
+}
+
+/// The rule with this id.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}

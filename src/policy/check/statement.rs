@@ -1,0 +1,464 @@
+//! The rules, applied to one statement.
+
+use super::rules::{self, Rule};
+use super::{Finding, Location};
+use crate::policy::github::{
+    self, AUDIENCE, AUDIENCE_CN, Breadth, ClaimKind, Context, SubjectScope, claim_kind,
+};
+use crate::policy::matching::{WEB_IDENTITY_ACTION, actions_admit};
+use crate::policy::model::{Condition, Effect, SetQualifier, Statement, Test};
+
+struct Sink<'a> {
+    loc: &'a Location,
+    out: &'a mut Vec<Finding>,
+}
+
+impl Sink<'_> {
+    fn push(&mut self, rule: Rule, line: Option<usize>, message: String, fix: impl Into<String>) {
+        let mut location = self.loc.clone();
+        if line.is_some() {
+            location.line = line;
+        }
+        self.out.push(Finding {
+            rule: rule.id,
+            severity: rule.severity,
+            location,
+            message,
+            fix: fix.into(),
+        });
+    }
+}
+
+const TRUST_HINT: &str = "`oidc-assume policy trust --repo OWNER/REPO --branch main --account ID` writes a scoped policy";
+
+/// A condition on a claim of one of the statement's GitHub issuers.
+struct ClaimCondition<'c> {
+    cond: &'c Condition,
+    claim: String,
+}
+
+pub(super) fn check(st: &Statement, loc: &Location, out: &mut Vec<Finding>) {
+    // A Deny cannot admit anyone, and a statement without a principal is not a trust statement.
+    if st.effect == Effect::Deny {
+        return;
+    }
+    let Some(principal) = &st.principal else {
+        return;
+    };
+    let mut sink = Sink { loc, out };
+    let everyone = st.principal_negated || principal.is_everyone();
+    if everyone {
+        let what = if st.principal_negated {
+            "NotPrincipal in an Allow statement admits every principal not listed".to_string()
+        } else {
+            "Principal \"*\" admits every account and identity provider".to_string()
+        };
+        sink.push(
+            rules::EVERYONE,
+            None,
+            what,
+            "name the provider: \"Principal\": {\"Federated\": \"arn:aws:iam::ACCOUNT:oidc-provider/token.actions.githubusercontent.com\"}",
+        );
+    }
+    let federated: Vec<&str> = principal.federated().collect();
+    let mut issuers: Vec<String> = federated
+        .iter()
+        .filter_map(|f| github::provider_path(f))
+        .filter(|p| github::is_github_issuer(p))
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let from_principal = !issuers.is_empty();
+    let unresolved = federated.iter().any(|f| {
+        f.contains("${") && !github::provider_path(f).is_some_and(github::is_github_issuer)
+    });
+    let mut key_issuers: Vec<String> = st
+        .conditions
+        .iter()
+        .filter_map(|c| github::github_key(&c.key).map(|(i, _)| i))
+        .collect();
+    key_issuers.sort();
+    key_issuers.dedup();
+    if !from_principal {
+        if (unresolved || everyone) && !key_issuers.is_empty() {
+            issuers = key_issuers.clone();
+        } else {
+            if unresolved && st.conditions.is_empty() {
+                sink.push(
+                    rules::UNRESOLVED,
+                    None,
+                    format!(
+                        "federated principal `{}` is not resolved and the statement has no condition: if it is GitHub's provider, any repository can assume the role",
+                        federated.join(", ")
+                    ),
+                    "check the rendered policy, or pin the repository with a condition on token.actions.githubusercontent.com:sub",
+                );
+            }
+            return;
+        }
+    }
+    if !actions_admit(&st.actions, st.actions_negated, WEB_IDENTITY_ACTION) {
+        sink.push(
+            rules::NOT_WEB_IDENTITY,
+            None,
+            format!(
+                "the statement trusts {} but its {} does not allow {WEB_IDENTITY_ACTION}, so it never admits a GitHub token",
+                issuers.join(", "),
+                if st.actions_negated { "NotAction" } else { "Action" }
+            ),
+            format!("set \"Action\": \"{WEB_IDENTITY_ACTION}\""),
+        );
+        return;
+    }
+    let issuer_text = issuers.join(", ");
+    let mut claims: Vec<ClaimCondition<'_>> = Vec::new();
+    for c in &st.conditions {
+        let Some((iss, claim)) = github::github_key(&c.key) else {
+            continue;
+        };
+        if !issuers.contains(&iss) {
+            sink.push(
+                rules::FOREIGN_ISSUER,
+                c.line,
+                format!(
+                    "condition key `{}` belongs to issuer {iss}, but the statement trusts {issuer_text}: the key is never in the request",
+                    c.key
+                ),
+                format!("write the key as {}:{claim}", issuers[0]),
+            );
+            continue;
+        }
+        claims.push(ClaimCondition { cond: c, claim });
+    }
+    for cc in &claims {
+        operator_rules(&mut sink, cc);
+    }
+    audience_rules(&mut sink, &claims, &issuers[0]);
+    scope_rules(&mut sink, &claims, &issuer_text, &issuers[0]);
+}
+
+fn operator_rules(sink: &mut Sink<'_>, cc: &ClaimCondition<'_>) {
+    let c = cc.cond;
+    if c.op.set == Some(SetQualifier::ForAllValues) {
+        sink.push(
+            rules::FOR_ALL_VALUES,
+            c.line,
+            format!(
+                "`{}` on `{}` is true when the claim is absent, whatever the values",
+                c.operator, c.key
+            ),
+            format!(
+                "drop the `ForAllValues:` prefix (GitHub claims are single-valued): use {}",
+                strip_qualifiers(&c.operator)
+            ),
+        );
+    }
+    if c.op.if_exists {
+        sink.push(
+            rules::IF_EXISTS,
+            c.line,
+            format!(
+                "`{}` on `{}` is true when the claim is absent",
+                c.operator, c.key
+            ),
+            format!("drop `IfExists`: use {}", strip_qualifiers(&c.operator)),
+        );
+    }
+    if let Test::Other(name) = &c.op.test {
+        sink.push(
+            rules::UNSUPPORTED_OPERATOR,
+            c.line,
+            format!(
+                "operator `{name}` on `{}` is not judged by this checker",
+                c.key
+            ),
+            "use StringEquals or StringLike for GitHub claims",
+        );
+    }
+    let string_test = c.op.test.is_positive_string() || c.op.test.is_negated();
+    if string_test && !c.op.test.has_wildcards() {
+        for v in c.values.iter().filter(|v| v.contains(['*', '?'])) {
+            sink.push(
+                rules::LITERAL_WILDCARD,
+                c.line,
+                format!(
+                    "`{}` value {v:?} contains a wildcard, but {} compares literally: it matches only that exact text",
+                    c.key, c.operator
+                ),
+                "use StringLike if a pattern is meant, or remove the wildcard",
+            );
+        }
+    }
+    if matches!(c.op.test, Test::StringLike) && !c.values.iter().any(|v| v.contains(['*', '?'])) {
+        sink.push(
+            rules::LIKE_WITHOUT_WILDCARD,
+            c.line,
+            format!("StringLike on `{}` has no wildcard in any value", c.key),
+            "use StringEquals",
+        );
+    }
+}
+
+fn strip_qualifiers(op: &str) -> String {
+    let op = op
+        .strip_prefix("ForAllValues:")
+        .or_else(|| op.strip_prefix("ForAnyValue:"))
+        .unwrap_or(op);
+    op.strip_suffix("IfExists").unwrap_or(op).to_string()
+}
+
+fn audience_rules(sink: &mut Sink<'_>, claims: &[ClaimCondition<'_>], issuer: &str) {
+    let aud: Vec<&ClaimCondition<'_>> = claims
+        .iter()
+        .filter(|c| c.claim == "aud" && c.cond.op.test.is_positive_string())
+        .collect();
+    if aud.is_empty() {
+        sink.push(
+            rules::MISSING_AUDIENCE,
+            None,
+            format!("no condition checks `{issuer}:aud`"),
+            format!("add StringEquals {{\"{issuer}:aud\": \"{AUDIENCE}\"}} ({AUDIENCE_CN} in the China partition)"),
+        );
+        return;
+    }
+    for cc in aud {
+        let like = cc.cond.op.test.has_wildcards();
+        for v in &cc.cond.values {
+            let wild = like && v.contains(['*', '?']);
+            if wild || (v != AUDIENCE && v != AUDIENCE_CN) {
+                sink.push(
+                    rules::UNEXPECTED_AUDIENCE,
+                    cc.cond.line,
+                    format!("`{}` admits audience {v:?}", cc.cond.key),
+                    format!("use StringEquals with \"{AUDIENCE}\" ({AUDIENCE_CN} in the China partition), the audience the action requests"),
+                );
+            }
+        }
+    }
+}
+
+fn pins(kind: ClaimKind) -> bool {
+    matches!(
+        kind,
+        ClaimKind::Subject | ClaimKind::Repository | ClaimKind::Owner | ClaimKind::Enterprise
+    )
+}
+
+/// A broad value found while judging the scoping conditions, reported only when nothing else
+/// in the statement pins a repository.
+struct Broad {
+    rule: Rule,
+    line: Option<usize>,
+    message: String,
+    fix: String,
+}
+
+fn scope_rules(
+    sink: &mut Sink<'_>,
+    claims: &[ClaimCondition<'_>],
+    issuer_text: &str,
+    issuer: &str,
+) {
+    let positive: Vec<&ClaimCondition<'_>> = claims
+        .iter()
+        .filter(|c| c.cond.op.test.is_positive_string() && pins(claim_kind(&c.claim)))
+        .collect();
+    if positive.is_empty() {
+        let negative: Vec<&str> = claims
+            .iter()
+            .filter(|c| c.cond.op.test.is_negated() && pins(claim_kind(&c.claim)))
+            .map(|c| c.cond.key.as_str())
+            .collect();
+        if !negative.is_empty() {
+            sink.push(
+                rules::NEGATIVE_ONLY,
+                None,
+                format!(
+                    "the only repository conditions are negative ({}): every repository not listed can assume the role",
+                    negative.join(", ")
+                ),
+                format!("add a positive condition: StringEquals on {issuer}:sub with repo:OWNER/REPO:... values; {TRUST_HINT}"),
+            );
+            return;
+        }
+        let context: Vec<&str> = claims
+            .iter()
+            .filter(|c| {
+                claim_kind(&c.claim) == ClaimKind::Context && c.cond.op.test.is_positive_string()
+            })
+            .map(|c| c.claim.as_str())
+            .collect();
+        let why = if context.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (conditions on {} can be met from any repository)",
+                context.join(", ")
+            )
+        };
+        sink.push(
+            rules::UNSCOPED,
+            None,
+            format!(
+                "the statement trusts {issuer_text} but no condition pins a repository: any GitHub workflow can assume the role{why}"
+            ),
+            format!("add StringEquals on {issuer}:sub, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\"; {TRUST_HINT}"),
+        );
+        return;
+    }
+    let narrows_context = claims.iter().any(|c| {
+        c.cond.op.test.is_positive_string()
+            && matches!(
+                c.claim.as_str(),
+                "ref" | "environment" | "job_workflow_ref" | "workflow_ref"
+            )
+    });
+    let mut statement_breadth = Breadth::Anyone;
+    let mut broad: Vec<Broad> = Vec::new();
+    for cc in positive {
+        let kind = claim_kind(&cc.claim);
+        let like = cc.cond.op.test.has_wildcards();
+        let mut key_breadth = Breadth::Repository;
+        for v in &cc.cond.values {
+            let breadth = if kind == ClaimKind::Subject {
+                let scope = github::subject_scope(v, like);
+                subject_findings(sink, &mut broad, cc.cond, v, &scope, narrows_context);
+                scope.breadth()
+            } else {
+                let b = github::repository_value_breadth(v, like, kind);
+                if b < Breadth::Repository {
+                    broad.push(breadth_finding(cc.cond, v, b, &cc.claim));
+                }
+                b
+            };
+            key_breadth = key_breadth.min(breadth);
+        }
+        statement_breadth = statement_breadth.max(key_breadth);
+    }
+    if statement_breadth < Breadth::Repository {
+        for b in broad {
+            sink.push(b.rule, b.line, b.message, b.fix);
+        }
+    }
+}
+
+fn breadth_finding(c: &Condition, v: &str, b: Breadth, claim: &str) -> Broad {
+    let (rule, what) = match b {
+        Breadth::Anyone => (rules::ANY_REPOSITORY, "any repository of any owner".to_string()),
+        Breadth::OwnerPattern => (
+            rules::ANY_REPOSITORY,
+            "the repositories of every owner whose name matches the pattern, including owners anyone can register".to_string(),
+        ),
+        Breadth::Enterprise => (rules::OWNER_WIDE, "every repository of the enterprise".to_string()),
+        Breadth::Owner => (
+            rules::OWNER_WIDE,
+            "every repository of the owner, including repositories created later".to_string(),
+        ),
+        Breadth::RepositoryPattern => (
+            rules::REPOSITORY_PATTERN,
+            "every repository of the owner whose name matches, including ones created later".to_string(),
+        ),
+        Breadth::Repository => (rules::REPOSITORY_PATTERN, String::new()),
+    };
+    let fix = if claim == "sub" {
+        "list each repository: \"repo:OWNER/REPO:ref:refs/heads/main\" (StringEquals), or add StringEquals on repository_id"
+    } else {
+        "use the exact OWNER/REPO (or repository_id) with StringEquals"
+    };
+    Broad {
+        rule,
+        line: c.line,
+        message: format!("`{}` value {v:?} admits {what}", c.key),
+        fix: fix.to_string(),
+    }
+}
+
+fn subject_findings(
+    sink: &mut Sink<'_>,
+    broad: &mut Vec<Broad>,
+    c: &Condition,
+    v: &str,
+    scope: &SubjectScope,
+    narrows_context: bool,
+) {
+    match scope {
+        SubjectScope::Anyone => broad.push(breadth_finding(c, v, Breadth::Anyone, "sub")),
+        SubjectScope::OwnerPattern(owner) => {
+            let mut b = breadth_finding(c, v, Breadth::OwnerPattern, "sub");
+            b.message = format!(
+                "`{}` value {v:?} admits every owner whose name matches `{owner}` (for example {}-evil), and all their repositories",
+                c.key,
+                owner.trim_end_matches(['*', '?'])
+            );
+            broad.push(b);
+        }
+        SubjectScope::Owner(owner) => {
+            let mut b = breadth_finding(c, v, Breadth::Owner, "sub");
+            b.message = format!(
+                "`{}` value {v:?} admits every repository of {owner}, including repositories any member creates later",
+                c.key
+            );
+            broad.push(b);
+        }
+        SubjectScope::RepositoryPattern(owner, repo) => {
+            let mut b = breadth_finding(c, v, Breadth::RepositoryPattern, "sub");
+            b.message = format!(
+                "`{}` value {v:?} admits every repository of {owner} named like `{repo}`, including ones created later",
+                c.key
+            );
+            broad.push(b);
+        }
+        SubjectScope::CustomUnpinned {
+            first_claim,
+            author_controlled,
+        } => {
+            let why = if *author_controlled {
+                format!("starts with `{first_claim}`, a claim the workflow author controls, and names no repository: a workflow in any repository with the same subject template can produce it")
+            } else {
+                format!("is a custom subject template (starting with `{first_claim}`) that names no repository: any repository with the same template can produce it")
+            };
+            broad.push(Broad {
+                rule: rules::UNPINNED_TEMPLATE,
+                line: c.line,
+                message: format!("`{}` value {v:?} {why}", c.key),
+                fix: "include repo (or repository_id) in the subject template and in the value, e.g. \"repo:OWNER/REPO:environment:production\"".into(),
+            });
+        }
+        SubjectScope::CustomPinned(first) => sink.push(
+            rules::CUSTOM_TEMPLATE,
+            c.line,
+            format!(
+                "`{}` value {v:?} uses a custom subject template (starting with `{first}`); it names the repository, but jobs emit it only while the template is set",
+                c.key
+            ),
+            "keep the repository's subject template under review; the default form is repo:OWNER/REPO:...",
+        ),
+        // A wildcard compared literally is already reported as such.
+        SubjectScope::NeverMatches(_) if !c.op.test.has_wildcards() && v.contains(['*', '?']) => {}
+        // An unresolved Terraform expression stands for text we cannot see (reported as a note).
+        SubjectScope::NeverMatches(_) if v.contains("${") => {}
+        SubjectScope::NeverMatches(why) => sink.push(
+            rules::NEVER_MATCHES,
+            c.line,
+            format!("`{}` value {v:?} {why}", c.key),
+            "write the full subject, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\"",
+        ),
+        SubjectScope::Repository(repo, context) => match context {
+            Context::Broad(what) if !narrows_context => sink.push(
+                rules::BROAD_CONTEXT,
+                c.line,
+                format!("`{}` value {v:?} admits {what} of {repo}", c.key),
+                format!("name the one the role is for: \"repo:{repo}:ref:refs/heads/main\", \"repo:{repo}:environment:production\" or \"repo:{repo}:pull_request\""),
+            ),
+            Context::PullRequest => sink.push(
+                rules::PULL_REQUEST,
+                c.line,
+                format!(
+                    "`{}` value {v:?} admits every pull_request run of {repo}: code pushed to any branch can use this role before review",
+                    c.key
+                ),
+                "keep this role read-only (a plan role); give write access only to a branch or an environment with reviewers",
+            ),
+            _ => {}
+        },
+    }
+}

@@ -1,0 +1,240 @@
+//! IAM JSON policy documents and `aws iam get-role` / `list-roles` output.
+//!
+//! Lines: serde_json's `RawValue` borrows each statement and condition from the input text, so
+//! its byte offset, hence its line, is exact. A URL-encoded `AssumeRolePolicyDocument` (the raw
+//! API form) has no lines of its own: its statements carry the line of that field.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::{LoadedPolicy, line_of};
+use crate::policy::PolicyError;
+use crate::policy::model::{PolicyDocument, SpanHints, StatementSpan};
+
+#[derive(Deserialize)]
+struct RawDoc<'a> {
+    #[serde(rename = "Statement", borrow, default)]
+    statement: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RawStatement<'a> {
+    #[serde(rename = "Condition", borrow, default)]
+    condition: Option<BTreeMap<String, BTreeMap<String, &'a RawValue>>>,
+}
+
+#[derive(Deserialize)]
+struct RawRole<'a> {
+    #[serde(rename = "RoleName", default)]
+    name: Option<String>,
+    #[serde(rename = "AssumeRolePolicyDocument", borrow, default)]
+    document: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RawRoleOutput<'a> {
+    #[serde(rename = "Role", borrow, default)]
+    role: Option<RawRole<'a>>,
+    #[serde(rename = "Roles", borrow, default)]
+    roles: Option<Vec<RawRole<'a>>>,
+    #[serde(rename = "AssumeRolePolicyDocument", borrow, default)]
+    document: Option<&'a RawValue>,
+}
+
+/// Where `inner` (a slice of `outer`) starts, as a line of the file whose line `first_line`
+/// is `outer`'s first line.
+fn line_in(outer: &str, inner: &str, first_line: usize) -> usize {
+    let offset = (inner.as_ptr() as usize).saturating_sub(outer.as_ptr() as usize);
+    first_line + line_of(outer, offset) - 1
+}
+
+/// Lines of the statements and conditions of the policy document `doc`, a slice of `outer`.
+pub(crate) fn spans(doc: &str, outer: &str, first_line: usize) -> SpanHints {
+    let mut hints = SpanHints {
+        document_line: Some(line_in(outer, doc, first_line)),
+        statements: Vec::new(),
+    };
+    let Ok(raw) = serde_json::from_str::<RawDoc<'_>>(doc) else {
+        return hints;
+    };
+    let Some(statement) = raw.statement else {
+        return hints;
+    };
+    let items: Vec<&RawValue> = if statement.get().trim_start().starts_with('[') {
+        serde_json::from_str(statement.get()).unwrap_or_default()
+    } else {
+        vec![statement]
+    };
+    for item in items {
+        let mut span = StatementSpan {
+            line: Some(line_in(outer, item.get(), first_line)),
+            conditions: Vec::new(),
+        };
+        if let Ok(RawStatement {
+            condition: Some(ops),
+        }) = serde_json::from_str::<RawStatement<'_>>(item.get())
+        {
+            for (op, keys) in ops {
+                for (key, value) in keys {
+                    let line = line_in(outer, value.get(), first_line);
+                    span.conditions.push((op.clone(), key, line));
+                }
+            }
+        }
+        hints.statements.push(span);
+    }
+    hints
+}
+
+fn model(
+    file: &str,
+    name: Option<String>,
+    value: &Value,
+    hints: &SpanHints,
+) -> Result<LoadedPolicy, PolicyError> {
+    let document =
+        PolicyDocument::from_value(value, hints).map_err(|source| PolicyError::Model {
+            file: file.to_string(),
+            name: name.clone(),
+            source,
+        })?;
+    Ok(LoadedPolicy {
+        file: file.to_string(),
+        name,
+        document,
+        notes: Vec::new(),
+    })
+}
+
+/// Loads a role's `AssumeRolePolicyDocument`: an object, or a string holding JSON, URL-encoded
+/// or not.
+fn role_document(
+    file: &str,
+    text: &str,
+    name: Option<String>,
+    raw: &RawValue,
+) -> Result<LoadedPolicy, PolicyError> {
+    let json_err = |source| PolicyError::Json {
+        file: file.to_string(),
+        source,
+    };
+    if raw.get().trim_start().starts_with('"') {
+        let encoded: String = serde_json::from_str(raw.get()).map_err(json_err)?;
+        let decoded = if encoded.trim_start().starts_with('{') {
+            encoded
+        } else {
+            percent_encoding::percent_decode_str(&encoded)
+                .decode_utf8()
+                .map_err(|_| PolicyError::NotAPolicy {
+                    file: file.to_string(),
+                    reason: "AssumeRolePolicyDocument is neither JSON nor URL-encoded UTF-8 JSON"
+                        .into(),
+                })?
+                .into_owned()
+        };
+        let value: Value = serde_json::from_str(&decoded).map_err(json_err)?;
+        let hints = SpanHints {
+            document_line: Some(line_in(text, raw.get(), 1)),
+            statements: Vec::new(),
+        };
+        model(file, name, &value, &hints)
+    } else {
+        let value: Value = serde_json::from_str(raw.get()).map_err(json_err)?;
+        model(file, name, &value, &spans(raw.get(), text, 1))
+    }
+}
+
+/// Loads a JSON file: a policy document, `aws iam get-role` or `aws iam list-roles` output, or
+/// an object with an `AssumeRolePolicyDocument`.
+pub fn load_json_text(file: &str, text: &str) -> Result<Vec<LoadedPolicy>, PolicyError> {
+    let value: Value = serde_json::from_str(text).map_err(|source| PolicyError::Json {
+        file: file.to_string(),
+        source,
+    })?;
+    let Some(obj) = value.as_object() else {
+        return Err(PolicyError::NotAPolicy {
+            file: file.to_string(),
+            reason: "the file is not a JSON object".into(),
+        });
+    };
+    if obj.contains_key("Statement") {
+        return Ok(vec![model(file, None, &value, &spans(text, text, 1))?]);
+    }
+    let raw: RawRoleOutput<'_> =
+        serde_json::from_str(text).map_err(|source| PolicyError::Json {
+            file: file.to_string(),
+            source,
+        })?;
+    let mut roles: Vec<RawRole<'_>> = raw.roles.unwrap_or_default();
+    roles.extend(raw.role);
+    if let Some(document) = raw.document {
+        roles.push(RawRole {
+            name: None,
+            document: Some(document),
+        });
+    }
+    if roles.is_empty() {
+        return Err(PolicyError::NotAPolicy {
+            file: file.to_string(),
+            reason: "found neither Statement nor Role.AssumeRolePolicyDocument; give a policy \
+                     document or the output of `aws iam get-role --output json`"
+                .into(),
+        });
+    }
+    let mut out = Vec::new();
+    for role in roles {
+        let name = role.name.map(|n| format!("role/{n}"));
+        match role.document {
+            Some(raw) => out.push(role_document(file, text, name, raw)?),
+            None => {
+                return Err(PolicyError::NotAPolicy {
+                    file: file.to_string(),
+                    reason: format!(
+                        "{} has no AssumeRolePolicyDocument",
+                        name.unwrap_or_else(|| "the role".into())
+                    ),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_of_statements_and_conditions() {
+        let text = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\n      \"Effect\": \"Deny\",\n      \"Principal\": \"*\",\n      \"Action\": \"*\"\n    },\n    {\n      \"Effect\": \"Allow\",\n      \"Condition\": {\n        \"StringLike\": {\n          \"k\": \"v\"\n        }\n      }\n    }\n  ]\n}\n";
+        let loaded = load_json_text("p.json", text).expect("loads");
+        let st = &loaded[0].document.statements;
+        assert_eq!(st[0].line, Some(4));
+        assert_eq!(st[1].line, Some(9));
+        assert_eq!(st[1].conditions[0].line, Some(13));
+    }
+
+    #[test]
+    fn get_role_url_encoded() {
+        let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::1:oidc-provider/x"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#;
+        let enc: String =
+            percent_encoding::utf8_percent_encode(doc, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        let text = format!(
+            "{{\n \"Role\": {{\n  \"RoleName\": \"plan\",\n  \"AssumeRolePolicyDocument\": \"{enc}\"\n }}\n}}"
+        );
+        let loaded = load_json_text("role.json", &text).expect("loads");
+        assert_eq!(loaded[0].name.as_deref(), Some("role/plan"));
+        assert_eq!(loaded[0].document.statements[0].line, Some(4));
+    }
+
+    #[test]
+    fn get_role_object_form_keeps_lines() {
+        let text = "{\"Role\": {\"RoleName\": \"r\",\n\"AssumeRolePolicyDocument\": {\"Statement\": [\n{\"Effect\": \"Allow\"}]}}}";
+        let loaded = load_json_text("role.json", text).expect("loads");
+        assert_eq!(loaded[0].document.statements[0].line, Some(3));
+    }
+}

@@ -1,0 +1,503 @@
+//! Terraform: `data "aws_iam_policy_document"` blocks, and `assume_role_policy` of
+//! `aws_iam_role` written as `jsonencode({...})`, a heredoc or string of JSON, or `file(...)`.
+//!
+//! Parsed with hcl-edit (re-exported by hcl-rs), which keeps byte spans: a data source's
+//! statement has the line of its `statement` block and a condition the line of its `condition`
+//! block; in `jsonencode`, the line of the statement object and of the condition value.
+//! A data source is turned into the JSON the AWS provider would render (`.json`), so the checks
+//! and the evaluator see exactly one model.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use hcl::edit::Span;
+use hcl::edit::expr::{Expression, ObjectKey};
+use hcl::edit::structure::{Block, Body};
+use serde_json::{Map, Value};
+
+use super::tfvalue::{Scope, Tf, source};
+use super::{LoadedPolicy, json, line_of};
+use crate::policy::PolicyError;
+use crate::policy::model::{PolicyDocument, SpanHints, StatementSpan};
+
+struct File<'a> {
+    name: &'a str,
+    text: &'a str,
+    body: Body,
+}
+
+fn labels(block: &Block) -> Vec<&str> {
+    block.labels.iter().map(|l| l.as_str()).collect()
+}
+
+fn line(text: &str, span: Option<std::ops::Range<usize>>) -> Option<usize> {
+    span.map(|r| line_of(text, r.start))
+}
+
+/// Loads the policies of the `.tf` files of one module (directory `dir`).
+pub fn load_terraform_texts(
+    dir: &Path,
+    files: &[(String, String)],
+) -> Result<Vec<LoadedPolicy>, PolicyError> {
+    let mut parsed = Vec::with_capacity(files.len());
+    for (name, text) in files {
+        let body = hcl::edit::parser::parse_body(text).map_err(|e| PolicyError::Terraform {
+            file: name.clone(),
+            message: e.to_string(),
+        })?;
+        parsed.push(File { name, text, body });
+    }
+    let scope = collect_scope(dir, &parsed);
+    let mut out = Vec::new();
+    for file in &parsed {
+        for block in file.body.blocks() {
+            match (block.ident.as_str(), labels(block).as_slice()) {
+                ("data", ["aws_iam_policy_document", name]) => {
+                    out.push(policy_document(&scope, file, block, name)?);
+                }
+                ("resource", ["aws_iam_role", name]) => {
+                    if let Some(attr) = block.body.get_attribute("assume_role_policy")
+                        && let Some(p) = role_policy(&scope, file, name, &attr.value)?
+                    {
+                        out.push(p);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Variables' defaults, locals and OIDC providers, from every file of the module.
+fn collect_scope(dir: &Path, files: &[File<'_>]) -> Scope {
+    let mut scope = Scope::new(dir);
+    for file in files {
+        for block in file.body.blocks() {
+            match (block.ident.as_str(), labels(block).as_slice()) {
+                ("variable", [name]) => {
+                    if let Some(d) = block.body.get_attribute("default") {
+                        let v = scope.eval(&d.value, file.text);
+                        scope.vars.insert((*name).to_string(), v);
+                    }
+                }
+                (kind @ ("resource" | "data"), ["aws_iam_openid_connect_provider", name]) => {
+                    if let Some(url) = block.body.get_attribute("url") {
+                        let v = scope.eval(&url.value, file.text);
+                        scope
+                            .oidc_providers
+                            .insert((kind.to_string(), (*name).to_string()), v);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // Locals may refer to each other: a few passes settle the usual chains.
+    for _ in 0..3 {
+        for file in files {
+            for block in file.body.get_blocks("locals") {
+                for attr in block.body.attributes() {
+                    let v = scope.eval(&attr.value, file.text);
+                    scope.locals.insert(attr.key.as_str().to_string(), v);
+                }
+            }
+        }
+    }
+    scope.take_unresolved();
+    scope
+}
+
+fn notes(scope: &Scope) -> Vec<String> {
+    scope
+        .take_unresolved()
+        .into_iter()
+        .map(|src| format!("`{src}` is not resolved here; it is checked as written"))
+        .collect()
+}
+
+fn text_list(v: &Tf) -> Vec<Value> {
+    match v {
+        Tf::List(items) => items.iter().map(iam_string).collect(),
+        other => vec![iam_string(other)],
+    }
+}
+
+/// The AWS provider writes IAM policy variables as `&{...}` to keep them from Terraform.
+fn iam_string(v: &Tf) -> Value {
+    match v.to_json() {
+        Value::String(s) => Value::String(s.replace("&{", "${")),
+        other => other,
+    }
+}
+
+fn attr_value(scope: &Scope, file: &File<'_>, body: &Body, key: &str) -> Option<Tf> {
+    body.get_attribute(key)
+        .map(|a| scope.eval(&a.value, file.text))
+}
+
+/// A `data "aws_iam_policy_document"` block, as the JSON the provider renders.
+fn policy_document(
+    scope: &Scope,
+    file: &File<'_>,
+    block: &Block,
+    name: &str,
+) -> Result<LoadedPolicy, PolicyError> {
+    let mut statements = Vec::new();
+    let mut hints = SpanHints {
+        document_line: line(file.text, block.span()),
+        statements: Vec::new(),
+    };
+    let mut extra = Vec::new();
+    for dynamic in block.body.get_blocks("dynamic") {
+        if labels(dynamic).first() == Some(&"statement") {
+            extra.push(
+                "a `dynamic \"statement\"` block is not expanded; its statements are not checked"
+                    .to_string(),
+            );
+        }
+    }
+    for st in block.body.get_blocks("statement") {
+        let mut obj = Map::new();
+        let mut span = StatementSpan {
+            line: line(file.text, st.span()),
+            conditions: Vec::new(),
+        };
+        if let Some(sid) = attr_value(scope, file, &st.body, "sid") {
+            obj.insert("Sid".into(), iam_string(&sid));
+        }
+        let effect = attr_value(scope, file, &st.body, "effect").and_then(|e| e.to_text());
+        obj.insert(
+            "Effect".into(),
+            Value::String(effect.unwrap_or_else(|| "Allow".into())),
+        );
+        for (attr, key) in [("actions", "Action"), ("not_actions", "NotAction")] {
+            if let Some(v) = attr_value(scope, file, &st.body, attr) {
+                obj.insert(key.into(), Value::Array(text_list(&v)));
+            }
+        }
+        for (blocks, key) in [
+            ("principals", "Principal"),
+            ("not_principals", "NotPrincipal"),
+        ] {
+            let mut by_type: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+            for p in st.body.get_blocks(blocks) {
+                let kind = attr_value(scope, file, &p.body, "type")
+                    .and_then(|t| t.to_text())
+                    .unwrap_or_default();
+                let ids = attr_value(scope, file, &p.body, "identifiers")
+                    .map(|v| text_list(&v))
+                    .unwrap_or_default();
+                by_type.entry(kind).or_default().extend(ids);
+            }
+            if by_type.is_empty() {
+                continue;
+            }
+            let value = if by_type.len() == 1
+                && by_type
+                    .get("*")
+                    .is_some_and(|ids| ids.iter().all(|i| i == "*"))
+            {
+                Value::String("*".into())
+            } else {
+                Value::Object(
+                    by_type
+                        .into_iter()
+                        .map(|(k, v)| (k, Value::Array(v)))
+                        .collect(),
+                )
+            };
+            obj.insert(key.into(), value);
+        }
+        let mut conditions: Map<String, Value> = Map::new();
+        for c in st.body.get_blocks("condition") {
+            let test = attr_value(scope, file, &c.body, "test").and_then(|t| t.to_text());
+            let variable = attr_value(scope, file, &c.body, "variable").and_then(|t| t.to_text());
+            let values = attr_value(scope, file, &c.body, "values")
+                .map(|v| text_list(&v))
+                .unwrap_or_default();
+            let (Some(test), Some(variable)) = (test, variable) else {
+                extra.push("a condition block without test or variable is skipped".into());
+                continue;
+            };
+            let variable = variable.replace("&{", "${");
+            if let Some(l) = line(file.text, c.span()) {
+                span.conditions.push((test.clone(), variable.clone(), l));
+            }
+            let keys = conditions
+                .entry(test)
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(keys) = keys {
+                // Two blocks with the same test and variable: the provider merges their values.
+                match keys.get_mut(&variable) {
+                    Some(Value::Array(existing)) => existing.extend(values),
+                    _ => {
+                        keys.insert(variable, Value::Array(values));
+                    }
+                }
+            }
+        }
+        if !conditions.is_empty() {
+            obj.insert("Condition".into(), Value::Object(conditions));
+        }
+        statements.push(Value::Object(obj));
+        hints.statements.push(span);
+    }
+    let value = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
+    let name = format!("data.aws_iam_policy_document.{name}");
+    finish(scope, file.name, name, &value, &hints, extra)
+}
+
+fn finish(
+    scope: &Scope,
+    file: &str,
+    name: String,
+    value: &Value,
+    hints: &SpanHints,
+    extra: Vec<String>,
+) -> Result<LoadedPolicy, PolicyError> {
+    let document =
+        PolicyDocument::from_value(value, hints).map_err(|source| PolicyError::Model {
+            file: file.to_string(),
+            name: Some(name.clone()),
+            source,
+        })?;
+    let mut notes = notes(scope);
+    notes.extend(extra);
+    Ok(LoadedPolicy {
+        file: file.to_string(),
+        name: Some(name),
+        document,
+        notes,
+    })
+}
+
+/// `assume_role_policy` of an `aws_iam_role`.
+fn role_policy(
+    scope: &Scope,
+    file: &File<'_>,
+    role: &str,
+    expr: &Expression,
+) -> Result<Option<LoadedPolicy>, PolicyError> {
+    let name = format!("aws_iam_role.{role}");
+    match expr {
+        Expression::FuncCall(f) if f.name.name.as_str() == "jsonencode" && f.args.len() == 1 => {
+            let Some(arg) = f.args.iter().next() else {
+                return Ok(None);
+            };
+            let value = scope.eval(arg, file.text).to_json();
+            let hints = jsonencode_spans(arg, file.text);
+            finish(scope, file.name, name, &value, &hints, Vec::new()).map(Some)
+        }
+        Expression::FuncCall(f) if f.name.name.as_str() == "file" => {
+            let Some(Tf::Str(content)) = scope.eval(expr, file.text).into() else {
+                return Ok(Some(unresolved(scope, file, name, expr)));
+            };
+            let path = f
+                .args
+                .iter()
+                .next()
+                .and_then(|a| scope.eval(a, file.text).to_text())
+                .unwrap_or_else(|| file.name.to_string());
+            let mut loaded = json::load_json_text(&path, &content)?;
+            for l in &mut loaded {
+                l.name = Some(name.clone());
+            }
+            Ok(loaded.into_iter().next())
+        }
+        Expression::Traversal(_) => {
+            // `data.aws_iam_policy_document.X.json` is checked as the data source itself.
+            scope.take_unresolved();
+            Ok(None)
+        }
+        Expression::String(_) | Expression::StringTemplate(_) | Expression::HeredocTemplate(_) => {
+            let Some(text) = scope.eval(expr, file.text).to_text() else {
+                return Ok(Some(unresolved(scope, file, name, expr)));
+            };
+            let start = line(file.text, expr.span()).unwrap_or(1);
+            // A heredoc's content starts on the line after `<<EOT`.
+            let first = if matches!(expr, Expression::HeredocTemplate(_)) {
+                start + 1
+            } else {
+                start
+            };
+            let value: Value = serde_json::from_str(&text).map_err(|source| PolicyError::Json {
+                file: format!("{} ({name})", file.name),
+                source,
+            })?;
+            let hints = json::spans(&text, &text, first);
+            finish(scope, file.name, name, &value, &hints, Vec::new()).map(Some)
+        }
+        _ => Ok(Some(unresolved(scope, file, name, expr))),
+    }
+}
+
+fn unresolved(scope: &Scope, file: &File<'_>, name: String, expr: &Expression) -> LoadedPolicy {
+    scope.take_unresolved();
+    LoadedPolicy {
+        file: file.name.to_string(),
+        name: Some(name),
+        document: PolicyDocument {
+            version: None,
+            statements: Vec::new(),
+        },
+        notes: vec![format!(
+            "assume_role_policy `{}` is not resolved here; check the rendered policy (`aws iam get-role`) instead",
+            source(expr, file.text)
+        )],
+    }
+}
+
+fn object_get<'e>(expr: &'e Expression, key: &str) -> Option<&'e Expression> {
+    let Expression::Object(obj) = expr else {
+        return None;
+    };
+    obj.iter().find_map(|(k, v)| {
+        let name = match k {
+            ObjectKey::Ident(id) => id.as_str().to_string(),
+            ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
+            ObjectKey::Expression(_) => return None,
+        };
+        (name == key).then(|| v.expr())
+    })
+}
+
+/// Lines of statements and conditions inside `jsonencode({...})`.
+fn jsonencode_spans(expr: &Expression, text: &str) -> SpanHints {
+    let mut hints = SpanHints {
+        document_line: line(text, expr.span()),
+        statements: Vec::new(),
+    };
+    let items: Vec<&Expression> = match object_get(expr, "Statement") {
+        Some(Expression::Array(items)) => items.iter().collect(),
+        Some(single @ Expression::Object(_)) => vec![single],
+        _ => return hints,
+    };
+    for item in items {
+        let mut span = StatementSpan {
+            line: line(text, item.span()),
+            conditions: Vec::new(),
+        };
+        if let Some(Expression::Object(ops)) = object_get(item, "Condition") {
+            for (op, keys) in ops.iter() {
+                let op_name = match op {
+                    ObjectKey::Ident(id) => id.as_str().to_string(),
+                    ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
+                    ObjectKey::Expression(_) => continue,
+                };
+                if let Expression::Object(keys) = keys.expr() {
+                    for (k, v) in keys.iter() {
+                        let key = match k {
+                            ObjectKey::Ident(id) => id.as_str().to_string(),
+                            ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
+                            ObjectKey::Expression(e) => format!("${{{}}}", source(e, text)),
+                        };
+                        if let Some(l) = line(text, v.expr().span()) {
+                            span.conditions.push((op_name.clone(), key, l));
+                        }
+                    }
+                }
+            }
+        }
+        hints.statements.push(span);
+    }
+    hints
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TF: &str = r#"
+variable "repo" {
+  default = "acme/app"
+}
+
+resource "aws_iam_openid_connect_provider" "github" {
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
+}
+
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.github.arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = ["repo:${var.repo}:ref:refs/heads/main"]
+    }
+  }
+}
+
+resource "aws_iam_role" "inline" {
+  name = "inline"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect    = "Allow"
+        Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
+        Action    = "sts:AssumeRoleWithWebIdentity"
+        Condition = {
+          StringLike = {
+            "token.actions.githubusercontent.com:sub" = "repo:acme/*"
+          }
+        }
+      }
+    ]
+  })
+}
+
+resource "aws_iam_role" "heredoc" {
+  assume_role_policy = <<EOF
+{
+  "Statement": [
+    {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}
+  ]
+}
+EOF
+}
+"#;
+
+    #[test]
+    fn data_source_jsonencode_and_heredoc() {
+        let loaded =
+            load_terraform_texts(Path::new("."), &[("main.tf".into(), TF.into())]).expect("loads");
+        assert_eq!(loaded.len(), 3);
+        let data = &loaded[0];
+        assert_eq!(
+            data.name.as_deref(),
+            Some("data.aws_iam_policy_document.trust")
+        );
+        let st = &data.document.statements[0];
+        assert_eq!(st.line, Some(12));
+        assert_eq!(st.conditions[0].line, Some(18));
+        assert_eq!(
+            st.conditions[0].values,
+            ["repo:acme/app:ref:refs/heads/main"]
+        );
+        let fed: Vec<&str> = st
+            .principal
+            .as_ref()
+            .expect("principal")
+            .federated()
+            .collect();
+        assert!(fed[0].ends_with("oidc-provider/token.actions.githubusercontent.com"));
+        assert!(data.notes.is_empty(), "{:?}", data.notes);
+
+        let inline = &loaded[1];
+        assert_eq!(inline.document.statements[0].line, Some(31));
+        assert_eq!(inline.document.statements[0].conditions[0].line, Some(37));
+        assert_eq!(
+            inline.document.statements[0].conditions[0].values,
+            ["repo:acme/*"]
+        );
+
+        let heredoc = &loaded[2];
+        assert_eq!(heredoc.document.statements[0].line, Some(49));
+    }
+}

@@ -1,0 +1,175 @@
+//! Runs the action's main job on this machine, with no GitHub and no AWS account.
+//!
+//! Starts the stand-ins for GitHub's token endpoint (RS256-signed JWTs with GitHub's claims, a
+//! JWKS) and for STS (which verifies the JWT and enforces an embedded trust policy with the same
+//! evaluator as `oidc-assume policy explain`), then runs the real `oidc-assume` binary twice in a
+//! runner-style environment: once for a job the trust policy admits, once for the same job with
+//! `environment: production`, which changes its `sub` and is refused. For each run it prints the
+//! step log as the runner would show it, the exit code, and what GITHUB_OUTPUT, GITHUB_ENV and
+//! the step summary received.
+//!
+//! Usage: `cargo run --release -p oidc-assume-stand-ins --bin local-run`
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use oidc_assume::policy::{AccessRequest, PolicyDocument, evaluate};
+use oidc_assume::runner::LogReplay;
+use oidc_assume_stand_ins::sts::TrustCheck;
+use oidc_assume_stand_ins::{Claims, RunnerEnv, Sts, TokenEndpoint};
+
+/// The trust policy the stand-in STS enforces.
+const TRUST_POLICY: &str = include_str!("../../fixtures/demo-trust-policy.json");
+/// The OIDC provider the policy names.
+const PROVIDER_ARN: &str =
+    "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
+
+fn main() -> anyhow::Result<ExitCode> {
+    let binary = action_binary()?;
+    let policy = PolicyDocument::from_json_str(TRUST_POLICY)
+        .context("the embedded trust policy does not parse")?;
+    let trust: TrustCheck = Arc::new(move |claims| {
+        let evaluation = evaluate(&policy, &AccessRequest::from_claims(PROVIDER_ARN, claims));
+        if evaluation.admitted() {
+            Ok(())
+        } else {
+            Err("the trust policy refused the token".to_owned())
+        }
+    });
+    let token = TokenEndpoint::start();
+    let sts = Sts::builder()
+        .trust(trust)
+        .start()
+        .context("cannot start the STS stand-in")?;
+
+    println!("oidc-assume local run: no GitHub, no AWS account");
+    println!("  token endpoint stand-in: {}", token.url());
+    println!(
+        "  STS stand-in:            {} (verifies the JWT; enforces the trust policy below)",
+        sts.url()
+    );
+    println!("  binary:                  {}", binary.display());
+    println!(
+        "\nTrust policy of {}:",
+        oidc_assume_stand_ins::runner_env::DEMO_ROLE_ARN
+    );
+    for line in TRUST_POLICY.lines() {
+        println!("  {line}");
+    }
+
+    let admitted = job(
+        &binary,
+        &token,
+        &sts,
+        "1. a push to main of octo-org/octo-repo",
+        Claims::new(),
+    )?;
+    let refused = job(
+        &binary,
+        &token,
+        &sts,
+        "2. the same job with `environment: production` (its sub changes, so the policy refuses it)",
+        Claims::new().environment("production"),
+    )?;
+    let as_expected = admitted == Some(0) && refused == Some(1);
+    println!(
+        "\n{}",
+        if as_expected {
+            "Both runs behaved as expected: the first was admitted, the second refused with a diagnosis."
+        } else {
+            "Unexpected exit codes: see the logs above."
+        }
+    );
+    Ok(if as_expected {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn job(
+    binary: &Path,
+    token: &TokenEndpoint,
+    sts: &Sts,
+    title: &str,
+    claims: Claims,
+) -> anyhow::Result<Option<i32>> {
+    token.set_claims(claims);
+    let env = RunnerEnv::for_stand_ins(token, sts)?;
+    println!("\n==== Job {title} ====");
+    println!(
+        "Inputs: aws-region={} role-to-assume={}",
+        env.get("INPUT_AWS-REGION").unwrap_or_default(),
+        env.get("INPUT_ROLE-TO-ASSUME").unwrap_or_default()
+    );
+    let output = env
+        .command(binary)
+        .output()
+        .with_context(|| format!("cannot run {}", binary.display()))?;
+    let mut replay = LogReplay::new();
+    replay.feed_bytes(&output.stdout);
+    replay.feed_bytes(&output.stderr);
+    println!(
+        "\n-- step log, as the runner shows it (workflow commands applied, masked values as ***) --"
+    );
+    for line in replay.visible_lines() {
+        println!("  {line}");
+    }
+    println!(
+        "\n-- exit code: {} --",
+        output
+            .status
+            .code()
+            .map_or_else(|| "killed".to_owned(), |c| c.to_string())
+    );
+    for (name, content) in [
+        ("GITHUB_OUTPUT", env.read_output()?),
+        (
+            "GITHUB_ENV (stand-in credentials, not real ones)",
+            env.read_env()?,
+        ),
+        ("GITHUB_STEP_SUMMARY", env.read_summary()?),
+    ] {
+        println!("\n-- {name} --");
+        if content.is_empty() {
+            println!("  (nothing written)");
+        }
+        for line in content.lines() {
+            println!("  {line}");
+        }
+    }
+    Ok(output.status.code())
+}
+
+/// The `oidc-assume` binary next to this one, built first when run through cargo.
+fn action_binary() -> anyhow::Result<PathBuf> {
+    let here = std::env::current_exe().context("cannot find this program's path")?;
+    let dir = here.parent().context("this program has no directory")?;
+    let binary = dir.join("oidc-assume");
+    if let Some(cargo) = std::env::var_os("CARGO") {
+        let mut build = Command::new(cargo);
+        build.args([
+            "build",
+            "--quiet",
+            "-p",
+            "oidc-assume",
+            "--bin",
+            "oidc-assume",
+        ]);
+        if dir.ends_with("release") {
+            build.arg("--release");
+        }
+        if !build.status().context("cannot run cargo")?.success() {
+            bail!("building oidc-assume failed");
+        }
+    }
+    if !binary.is_file() {
+        bail!(
+            "{} is missing: run `cargo build -p oidc-assume` first",
+            binary.display()
+        );
+    }
+    Ok(binary)
+}

@@ -1,0 +1,191 @@
+//! Every policy of the corpus gets exactly the findings the manifest expects, and `check`
+//! exits 1 exactly when one of them is an error.
+
+mod policy_support;
+
+use policy_support::{corpus, manifest, policy, rule_ids};
+
+#[test]
+fn corpus_findings_match_manifest() {
+    let mut failures = Vec::new();
+    for (file, expected) in manifest() {
+        let want: Vec<String> = expected["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .map(|r| r.as_str().expect("rule id").to_string())
+            .collect();
+        let (code, out) = policy(&["check", "--format", "json", &corpus(&file)], "");
+        if code == 2 {
+            failures.push(format!("{file}: {out}"));
+            continue;
+        }
+        let got = rule_ids(&out);
+        let mut want_sorted = want.clone();
+        want_sorted.sort();
+        if got != want_sorted {
+            failures.push(format!(
+                "{file}: expected {want_sorted:?}, got {got:?}\n{out}"
+            ));
+        }
+        let errors = got.iter().any(|id| {
+            oidc_assume::policy::check::rules::rule(id)
+                .is_some_and(|r| r.severity == oidc_assume::policy::check::Severity::Error)
+        });
+        if (code == 1) != errors {
+            failures.push(format!("{file}: exit {code} but errors={errors}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_rule_is_exercised_by_the_corpus() {
+    let mut seen: Vec<String> = Vec::new();
+    for (_, expected) in manifest() {
+        for r in expected["rules"].as_array().expect("rules") {
+            seen.push(r.as_str().expect("id").to_string());
+        }
+    }
+    let missing: Vec<&str> = oidc_assume::policy::check::RULES
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| {
+            !seen.iter().any(|s| s == id)
+                && *id != "OA-T004"
+                && *id != "OA-T020"
+                && *id != "OA-T021"
+        })
+        .collect();
+    assert!(missing.is_empty(), "rules with no corpus case: {missing:?}");
+}
+
+#[test]
+fn text_output_names_file_line_statement_and_fix() {
+    let file = corpus("terraform/blind-second-statement.tf");
+    let (code, out) = policy(&["check", &file], "");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "{file}:11 data.aws_iam_policy_document.trust statement 2: error[OA-T001]"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("  fix: add StringEquals on token.actions.githubusercontent.com:sub"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 policy checked: 1 error, 0 warnings, 0 notes"),
+        "{out}"
+    );
+}
+
+#[test]
+fn json_lines_point_at_the_offending_condition() {
+    let (_, out) = policy(
+        &[
+            "check",
+            "--format",
+            "json",
+            &corpus("json/multi-value-bad-second.json"),
+        ],
+        "",
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let f = &v["findings"][0];
+    assert_eq!(f["location"]["statement"], 1);
+    // The StringLike sub list starts on line 15 of the pretty-printed file.
+    let text = std::fs::read_to_string(corpus("json/multi-value-bad-second.json")).expect("read");
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"token.actions.githubusercontent.com:sub\""))
+        .expect("sub line")
+        + 1;
+    assert_eq!(f["location"]["line"], line);
+    assert!(
+        f["message"]
+            .as_str()
+            .expect("message")
+            .contains("\"repo:*\"")
+    );
+}
+
+#[test]
+fn get_role_output_is_read_encoded_or_not() {
+    let (code, out) = policy(&["check", &corpus("json/get-role-encoded.json")], "");
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("role/deploy statement 1 (Sid \"GitHub\")"),
+        "{out}"
+    );
+    let (code, _) = policy(&["check", &corpus("json/get-role-object.json")], "");
+    assert_eq!(code, 0);
+    // Standard input.
+    let text = std::fs::read_to_string(corpus("json/get-role-encoded.json")).expect("read");
+    let (code, out) = policy(&["check", "-"], &text);
+    assert_eq!(code, 1, "{out}");
+}
+
+#[test]
+fn sarif_is_valid_2_1_0_with_rules_and_regions() {
+    let (code, out) = policy(
+        &[
+            "check",
+            "--format",
+            "sarif",
+            &corpus("terraform/blind-org-wide.tf"),
+            &corpus("json/missing-audience.json"),
+        ],
+        "",
+    );
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("sarif is JSON");
+    assert_eq!(v["version"], "2.1.0");
+    assert!(
+        v["$schema"]
+            .as_str()
+            .expect("schema")
+            .contains("sarif-2.1.0")
+    );
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), oidc_assume::policy::check::RULES.len());
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), 2);
+    for r in results {
+        let idx = r["ruleIndex"].as_u64().expect("index") as usize;
+        assert_eq!(rules[idx]["id"], r["ruleId"]);
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().expect("level")));
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert!(
+            loc["artifactLocation"]["uri"]
+                .as_str()
+                .expect("uri")
+                .ends_with(".tf")
+                || loc["artifactLocation"]["uri"]
+                    .as_str()
+                    .expect("uri")
+                    .ends_with(".json")
+        );
+        assert!(loc["region"]["startLine"].as_u64().expect("line") >= 1);
+    }
+}
+
+#[test]
+fn unreadable_or_malformed_input_exits_2() {
+    let (code, out) = policy(&["check", "/nonexistent/policy.json"], "");
+    assert_eq!(code, 2);
+    assert!(
+        out.contains("cannot read /nonexistent/policy.json"),
+        "{out}"
+    );
+    let (code, out) = policy(
+        &["check", "-"],
+        "{\"Statement\": [{\"Effect\": \"Maybe\"}]}",
+    );
+    assert_eq!(code, 2);
+    assert!(out.contains("malformed policy"), "{out}");
+    let (code, _) = policy(&["check", "-"], "[1, 2]");
+    assert_eq!(code, 2);
+}

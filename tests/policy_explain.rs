@@ -1,0 +1,500 @@
+//! `policy explain` and the evaluator: a table of claims x policies whose verdicts follow IAM's
+//! documented semantics, and the command's input forms, output and exit codes.
+
+mod policy_support;
+
+use oidc_assume::policy::{AccessRequest, Decision, PolicyDocument, evaluate};
+use policy_support::policy;
+use serde_json::{Map, Value, json};
+
+const K: &str = "token.actions.githubusercontent.com";
+const ARN: &str = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+
+fn claims(sub: &str, extra: Value) -> Map<String, Value> {
+    let mut m = json!({
+        "iss": "https://token.actions.githubusercontent.com",
+        "aud": "sts.amazonaws.com",
+        "sub": sub,
+        "repository": "acme/app",
+        "repository_owner": "acme",
+        "repository_id": "42",
+        "ref": "refs/heads/main",
+        "event_name": "push",
+        "ref_protected": "true",
+    });
+    if let (Some(base), Value::Object(more)) = (m.as_object_mut(), extra) {
+        base.extend(more);
+    }
+    m.as_object().expect("object").clone()
+}
+
+fn main_push() -> Map<String, Value> {
+    claims("repo:acme/app:ref:refs/heads/main", json!({}))
+}
+fn env(name: &str) -> Map<String, Value> {
+    claims(
+        &format!("repo:acme/app:environment:{name}"),
+        json!({"environment": name}),
+    )
+}
+fn pull_request() -> Map<String, Value> {
+    claims(
+        "repo:acme/app:pull_request",
+        json!({"event_name": "pull_request", "ref": "refs/pull/7/merge"}),
+    )
+}
+fn evil() -> Map<String, Value> {
+    claims(
+        "repo:evil/app:ref:refs/heads/main",
+        json!({"repository": "evil/app", "repository_owner": "evil"}),
+    )
+}
+
+fn allow(condition: Value) -> Value {
+    json!({"Effect": "Allow", "Principal": {"Federated": ARN}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": condition})
+}
+
+fn doc(statements: Vec<Value>) -> PolicyDocument {
+    PolicyDocument::from_json_str(
+        &json!({"Version": "2012-10-17", "Statement": statements}).to_string(),
+    )
+    .expect("policy")
+}
+
+fn verdict(policy: &PolicyDocument, claims: &Map<String, Value>) -> bool {
+    evaluate(policy, &AccessRequest::from_claims(ARN, claims)).admitted()
+}
+
+#[test]
+fn verdict_table() {
+    let aud = json!({"StringEquals": {format!("{K}:aud"): "sts.amazonaws.com"}});
+    let with = |extra: Value| -> Value {
+        let mut c = aud.clone();
+        for (op, keys) in extra.as_object().expect("object") {
+            let entry = c
+                .as_object_mut()
+                .expect("object")
+                .entry(op.clone())
+                .or_insert(json!({}));
+            entry
+                .as_object_mut()
+                .expect("object")
+                .extend(keys.as_object().expect("keys").clone());
+        }
+        c
+    };
+    let sub = format!("{K}:sub");
+    let envk = format!("{K}:environment");
+    #[allow(clippy::type_complexity)]
+    let table: Vec<(&str, PolicyDocument, Vec<(&str, Map<String, Value>, bool)>)> = vec![
+        (
+            "exact main",
+            doc(vec![allow(with(
+                json!({"StringEquals": {&sub: "repo:acme/app:ref:refs/heads/main"}}),
+            ))]),
+            vec![
+                ("main", main_push(), true),
+                ("environment", env("production"), false),
+                ("pr", pull_request(), false),
+                ("evil", evil(), false),
+            ],
+        ),
+        (
+            "like any context",
+            doc(vec![allow(with(
+                json!({"StringLike": {&sub: "repo:acme/app:*"}}),
+            ))]),
+            vec![
+                ("main", main_push(), true),
+                ("environment", env("production"), true),
+                ("pr", pull_request(), true),
+                ("evil", evil(), false),
+            ],
+        ),
+        (
+            "question mark",
+            doc(vec![allow(with(
+                json!({"StringLike": {&sub: "repo:acme/app:ref:refs/heads/ma?n"}}),
+            ))]),
+            vec![("main", main_push(), true), ("pr", pull_request(), false)],
+        ),
+        (
+            "values are case-sensitive",
+            doc(vec![allow(with(
+                json!({"StringEquals": {&sub: "repo:Acme/App:ref:refs/heads/main"}}),
+            ))]),
+            vec![("main", main_push(), false)],
+        ),
+        (
+            "IgnoreCase",
+            doc(vec![allow(with(
+                json!({"StringEqualsIgnoreCase": {&sub: "repo:Acme/App:ref:refs/heads/main"}}),
+            ))]),
+            vec![("main", main_push(), true)],
+        ),
+        (
+            "key names are case-insensitive",
+            doc(vec![allow(with(
+                json!({"StringEquals": {sub.to_uppercase(): "repo:acme/app:ref:refs/heads/main"}}),
+            ))]),
+            vec![("main", main_push(), true)],
+        ),
+        (
+            "values of a key are OR'd",
+            doc(vec![allow(with(
+                json!({"StringEquals": {&sub: ["repo:acme/app:pull_request", "repo:acme/app:environment:production"]}}),
+            ))]),
+            vec![
+                ("pr", pull_request(), true),
+                ("environment", env("production"), true),
+                ("main", main_push(), false),
+            ],
+        ),
+        (
+            "keys are AND'd",
+            doc(vec![allow(with(
+                json!({"StringLike": {&sub: "repo:acme/*"}, "StringEquals": {format!("{K}:event_name"): "push"}}),
+            ))]),
+            vec![("main", main_push(), true), ("pr", pull_request(), false)],
+        ),
+        (
+            "IfExists passes an absent key",
+            doc(vec![allow(with(
+                json!({"StringLike": {&sub: "repo:acme/app:*"}, "StringEqualsIfExists": {&envk: "production"}}),
+            ))]),
+            vec![
+                ("main (no environment)", main_push(), true),
+                ("production", env("production"), true),
+                ("staging", env("staging"), false),
+            ],
+        ),
+        (
+            "ForAllValues is true for an absent key",
+            doc(vec![allow(with(
+                json!({"ForAllValues:StringEquals": {&envk: "production"}}),
+            ))]),
+            vec![
+                ("main (no environment)", main_push(), true),
+                ("evil (no environment)", evil(), true),
+                ("staging", env("staging"), false),
+                ("production", env("production"), true),
+            ],
+        ),
+        (
+            "ForAnyValue is false for an absent key",
+            doc(vec![allow(with(
+                json!({"ForAnyValue:StringEquals": {&envk: "production"}}),
+            ))]),
+            vec![
+                ("main (no environment)", main_push(), false),
+                ("production", env("production"), true),
+            ],
+        ),
+        (
+            "negated operator passes an absent key",
+            doc(vec![allow(with(
+                json!({"StringLike": {&sub: "repo:acme/app:*"}, "StringNotEquals": {&envk: "production"}}),
+            ))]),
+            vec![
+                ("main (no environment)", main_push(), true),
+                ("production", env("production"), false),
+                ("staging", env("staging"), true),
+            ],
+        ),
+        (
+            "negated: none of the values may match",
+            doc(vec![allow(with(
+                json!({"StringNotLike": {&sub: ["repo:evil/*", "repo:acme/secret*"]}}),
+            ))]),
+            vec![("main", main_push(), true), ("evil", evil(), false)],
+        ),
+        (
+            "Null false requires the key",
+            doc(vec![allow(with(
+                json!({"StringLike": {&sub: "repo:acme/*"}, "Null": {&envk: "false"}}),
+            ))]),
+            vec![
+                ("main (no environment)", main_push(), false),
+                ("production", env("production"), true),
+            ],
+        ),
+        (
+            "Bool",
+            doc(vec![allow(with(
+                json!({"StringLike": {&sub: "repo:acme/*"}, "Bool": {format!("{K}:ref_protected"): true}}),
+            ))]),
+            vec![("main", main_push(), true)],
+        ),
+        (
+            "explicit deny wins",
+            doc(vec![
+                allow(with(json!({"StringLike": {&sub: "repo:acme/*"}}))),
+                json!({"Effect": "Deny", "Principal": "*", "Action": "sts:*", "Condition": {"StringEquals": {&sub: "repo:acme/app:pull_request"}}}),
+            ]),
+            vec![("main", main_push(), true), ("pr", pull_request(), false)],
+        ),
+        (
+            "audience must match",
+            doc(vec![allow(
+                json!({"StringEquals": {format!("{K}:aud"): "sts.amazonaws.com.cn", &sub: "repo:acme/app:ref:refs/heads/main"}}),
+            )]),
+            vec![("main", main_push(), false)],
+        ),
+        (
+            "other provider",
+            doc(vec![
+                json!({"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/accounts.google.com"}, "Action": "sts:AssumeRoleWithWebIdentity"}),
+            ]),
+            vec![("main", main_push(), false)],
+        ),
+        (
+            "other account's provider",
+            doc(vec![
+                json!({"Effect": "Allow", "Principal": {"Federated": ARN.replace("123456789012", "210987654321")}, "Action": "sts:AssumeRoleWithWebIdentity"}),
+            ]),
+            vec![("main", main_push(), false)],
+        ),
+        (
+            "action wildcard",
+            doc(vec![
+                json!({"Effect": "Allow", "Principal": {"Federated": ARN}, "Action": "sts:*", "Condition": {"StringEquals": {&sub: "repo:acme/app:ref:refs/heads/main"}}}),
+            ]),
+            vec![("main", main_push(), true)],
+        ),
+        (
+            "wrong action",
+            doc(vec![
+                json!({"Effect": "Allow", "Principal": {"Federated": ARN}, "Action": "sts:AssumeRole"}),
+            ]),
+            vec![("main", main_push(), false)],
+        ),
+        (
+            "NotAction",
+            doc(vec![
+                json!({"Effect": "Allow", "Principal": {"Federated": ARN}, "NotAction": "sts:AssumeRole"}),
+            ]),
+            vec![("main", main_push(), true)],
+        ),
+        (
+            "no statement applies: default deny",
+            doc(vec![
+                json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}),
+            ]),
+            vec![("main", main_push(), false)],
+        ),
+        (
+            "2026 claim keys",
+            doc(vec![allow(with(
+                json!({"StringEquals": {format!("{K}:repository_id"): "42", format!("{K}:repository"): "acme/app"}}),
+            ))]),
+            vec![("main", main_push(), true), ("evil", evil(), false)],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, policy, cases) in &table {
+        for (who, c, want) in cases {
+            if verdict(policy, c) != *want {
+                let eval = evaluate(policy, &AccessRequest::from_claims(ARN, c));
+                failures.push(format!("{name} / {who}: expected admitted={want}\n{eval}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn explicit_deny_is_reported_as_such() {
+    let policy = doc(vec![
+        allow(json!({"StringLike": {format!("{K}:sub"): "repo:acme/*"}})),
+        json!({"Effect": "Deny", "Principal": "*", "Action": "*", "Condition": {"StringEquals": {format!("{K}:sub"): "repo:acme/app:pull_request"}}}),
+    ]);
+    let eval = evaluate(&policy, &AccessRequest::from_claims(ARN, &pull_request()));
+    assert_eq!(eval.decision, Decision::ExplicitDeny { statement: 2 });
+}
+
+#[test]
+fn without_provider_arn_the_provider_path_is_compared() {
+    let policy = doc(vec![allow(json!({}))]);
+    let eval = evaluate(&policy, &AccessRequest::from_claims("", &main_push()));
+    assert!(eval.admitted());
+    assert!(
+        eval.notes
+            .iter()
+            .any(|n| n.contains("no provider ARN given")),
+        "{:?}",
+        eval.notes
+    );
+    let mut enterprise = main_push();
+    enterprise.insert(
+        "iss".into(),
+        json!("https://token.actions.githubusercontent.com/acme-corp"),
+    );
+    assert!(!evaluate(&policy, &AccessRequest::from_claims("", &enterprise)).admitted());
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).expect("write");
+    p.display().to_string()
+}
+
+fn jwt(claims: &Map<String, Value>) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.{}",
+        b64.encode(r#"{"alg":"RS256","typ":"JWT","kid":"x"}"#),
+        b64.encode(Value::Object(claims.clone()).to_string()),
+        b64.encode("signature-not-checked")
+    )
+}
+
+#[test]
+fn cli_explains_refusal_per_condition_with_hint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy_file = write(&dir, "trust.json", &json!({"Version": "2012-10-17", "Statement": [allow(json!({
+        "StringEquals": {format!("{K}:aud"): "sts.amazonaws.com", format!("{K}:sub"): "repo:acme/app:ref:refs/heads/main"}
+    }))]}).to_string());
+    let claims_file = write(
+        &dir,
+        "claims.json",
+        &Value::Object(env("production")).to_string(),
+    );
+    let (code, out) = policy(
+        &[
+            "explain",
+            "--policy",
+            &policy_file,
+            "--claims",
+            &claims_file,
+            "--account",
+            "123456789012",
+        ],
+        "",
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("verdict: REFUSED: no statement admits this token (implicit deny)"),
+        "{out}"
+    );
+    assert!(out.contains("ok   StringEquals token.actions.githubusercontent.com:aud: claim \"sts.amazonaws.com\" equals \"sts.amazonaws.com\""), "{out}");
+    assert!(out.contains("FAIL StringEquals token.actions.githubusercontent.com:sub: claim \"repo:acme/app:environment:production\" equals none of [\"repo:acme/app:ref:refs/heads/main\"]"), "{out}");
+    assert!(
+        out.contains("hint: the job references an environment"),
+        "{out}"
+    );
+    assert!(out.contains("Federated arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com is the token's provider"), "{out}");
+    assert!(
+        !out.contains("NOT verified"),
+        "JSON claims are not a token: {out}"
+    );
+
+    let claims_file = write(&dir, "main.json", &Value::Object(main_push()).to_string());
+    let (code, out) = policy(
+        &[
+            "explain",
+            "--policy",
+            &policy_file,
+            "--claims",
+            &claims_file,
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("policy: "), "{out}");
+    assert!(out.contains("verdict: ADMITTED by statement 1"), "{out}");
+    assert!(out.contains("note: no provider ARN given"), "{out}");
+}
+
+#[test]
+fn cli_reads_a_jwt_from_stdin_without_verifying_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy_file = write(&dir, "trust.json", &json!({"Statement": [allow(json!({"StringLike": {format!("{K}:sub"): "repo:acme/app:*"}}))]}).to_string());
+    let token = jwt(&pull_request());
+    let (code, out) = policy(
+        &[
+            "explain",
+            "--policy",
+            &policy_file,
+            "--claims",
+            "-",
+            "--provider-arn",
+            ARN,
+        ],
+        &format!("{token}\n"),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("note: the token's signature was NOT verified"),
+        "{out}"
+    );
+    assert!(!out.contains(&token), "the token must not be echoed");
+    let (code, out) = policy(
+        &[
+            "explain",
+            "--policy",
+            &policy_file,
+            "--claims",
+            "-",
+            "--format",
+            "json",
+        ],
+        &token,
+    );
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["admitted"], true);
+    assert_eq!(v["unverified_token"], true);
+    assert_eq!(v["evaluation"]["decision"]["decision"], "admitted");
+}
+
+#[test]
+fn cli_requires_a_name_when_a_module_holds_several_trust_policies() {
+    let dir = root_examples();
+    let claims_dir = tempfile::tempdir().expect("tempdir");
+    let c = write(
+        &claims_dir,
+        "c.json",
+        &Value::Object(pull_request()).to_string(),
+    );
+    let (code, out) = policy(&["explain", "--policy", &dir, "--claims", &c], "");
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("choose one with --name"), "{out}");
+    let (code, out) = policy(
+        &[
+            "explain",
+            "--policy",
+            &dir,
+            "--claims",
+            &c,
+            "--name",
+            "plan_trust",
+        ],
+        "",
+    );
+    assert!(out.contains("verdict:"), "{out}");
+    assert!(code <= 1);
+}
+
+fn root_examples() -> String {
+    policy_support::root()
+        .join("examples/terraform")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn bad_claims_exit_2_without_echo() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy_file = write(
+        &dir,
+        "trust.json",
+        &json!({"Statement": [allow(json!({}))]}).to_string(),
+    );
+    let (code, out) = policy(
+        &["explain", "--policy", &policy_file, "--claims", "-"],
+        "not-a-token-secret-sentinel",
+    );
+    assert_eq!(code, 2);
+    assert!(!out.contains("sentinel"), "{out}");
+}
