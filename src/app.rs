@@ -28,6 +28,12 @@ pub struct Cli {
 pub enum Command {
     /// The action's post step: blank the exported AWS_* variables (unless AWS_SKIP_CLEANUP_STEP=true).
     Post,
+    /// Write, check and explain IAM trust policies for GitHub's OIDC tokens.
+    Policy {
+        /// What to do with the policy.
+        #[command(subcommand)]
+        command: Box<crate::policy::PolicyCommand>,
+    },
     /// Check that TLS and the built-in CA roots work (run at image build time).
     #[command(hide = true)]
     SelfCheck,
@@ -158,6 +164,26 @@ pub fn run_self_check<W: Write>(out: W) -> ExitCode {
                 crate::exchange::error_chain(&e)
             ));
             ExitCode::from(report::EXIT_FAILURE)
+        }
+    }
+}
+
+/// Runs a `policy` subcommand: output on `out`, problems on `err`; exit 2 for unusable input.
+pub fn run_policy(
+    command: crate::policy::PolicyCommand,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode {
+    let mut stdin = std::io::stdin();
+    match crate::policy::run(command, &mut stdin, out) {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "oidc-assume policy: {}",
+                crate::exchange::error_chain(&e)
+            );
+            ExitCode::from(report::EXIT_INVALID_INPUT)
         }
     }
 }

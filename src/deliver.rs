@@ -168,6 +168,11 @@ pub fn deliver<W: Write>(
         }
     }
     for (variable, path, content) in &writes {
+        tracing::debug!(
+            "appending {} bytes to {variable} ({})",
+            content.len(),
+            path.display()
+        );
         crate::runner::append(variable, path, content).map_err(DeliverError::Files)?;
     }
     Ok(())

@@ -4,8 +4,6 @@
 //! failed. The token's claims are not secret (its signature is), so they are shown, with the exact
 //! condition that admits this `sub` and the usual reasons it differs from what the policy expects.
 
-use serde_json::json;
-
 use crate::claims::Claims;
 use crate::inputs::Inputs;
 use crate::sts::StsError;
@@ -63,68 +61,23 @@ fn access_denied(claims: &Claims, inputs: &Inputs) -> Vec<String> {
         inputs.role_arn
     )];
     lines.extend(claim_lines(claims));
-    let prefix = claims.condition_key_prefix();
-    let subject = claims.subject().unwrap_or_default();
-    let condition = json!({
-        "StringEquals": {
-            format!("{prefix}:aud"): inputs.audience,
-            format!("{prefix}:sub"): subject,
-        }
-    });
+    let suggestion =
+        crate::policy::suggest_trust(claims.as_map(), inputs.region.name(), &inputs.role_arn);
     lines.push("A trust-policy condition that admits exactly this job:".to_owned());
-    lines.push(format!("  \"Condition\": {condition}"));
-    if let Some(command) = trust_command(claims, inputs) {
-        lines.push(format!(
-            "Generate the whole least-privilege trust policy with: {command}"
-        ));
-    }
+    lines.push(format!("  \"Condition\": {}", suggestion.condition));
+    lines.push(format!(
+        "Generate the whole least-privilege trust policy with: {}",
+        suggestion.command
+    ));
+    lines.extend(suggestion.notes.iter().map(|note| format!("Note: {note}")));
     lines.push("Usual causes: the job uses `environment:` (then sub ends in `:environment:NAME`, not `:ref:...`); the owner or repository name differs in case; a custom subject template (include_claim_keys) changes sub; the immutable `repo:OWNER@ID/REPO@ID` subject form; the audience is not a client id of the account's OIDC provider.".to_owned());
     lines.push(format!(
-        "Check the role's real policy against these claims: `aws iam get-role --role-name {} > role.json`, save the claims below as claims.json, then `oidc-assume policy explain --policy role.json --claims claims.json`.",
-        inputs.role_arn.rsplit('/').next().unwrap_or("ROLE")
+        "Check the role's real policy against these claims: save the claims below as claims.json, then run: {}",
+        suggestion.explain_command
     ));
     lines.push(format!(
         "claims.json: {}",
         serde_json::Value::Object(claims.as_map().clone())
     ));
     lines
-}
-
-/// The `oidc-assume policy trust` command that writes a policy admitting exactly this job, derived
-/// from the claims for display (the claims are never used for a decision).
-pub fn trust_command(claims: &Claims, inputs: &Inputs) -> Option<String> {
-    let repo = claims.text("repository")?;
-    let scope = if let Some(environment) = claims.text("environment").filter(|e| !e.is_empty()) {
-        format!("--environment {}", shell_word(&environment))
-    } else if claims.text("event_name").as_deref() == Some("pull_request") {
-        "--pull-request".to_owned()
-    } else {
-        let reference = claims.text("ref")?;
-        if let Some(branch) = reference.strip_prefix("refs/heads/") {
-            format!("--branch {}", shell_word(branch))
-        } else if let Some(tag) = reference.strip_prefix("refs/tags/") {
-            format!("--tag {}", shell_word(tag))
-        } else {
-            return None;
-        }
-    };
-    let account = inputs.role_arn.split(':').nth(4).unwrap_or("ACCOUNT");
-    Some(format!(
-        "oidc-assume policy trust --repo {} {scope} --account {account} --region {}",
-        shell_word(&repo),
-        inputs.region
-    ))
-}
-
-/// Quotes a word for a POSIX shell when it holds anything beyond a safe set.
-fn shell_word(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./@:+=,".contains(c))
-    {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
 }

@@ -127,6 +127,12 @@ pub async fn exchange<W: Write>(
         tuning.request_timeout + Duration::from_secs(1),
     );
 
+    tracing::debug!(
+        "STS endpoint {}; deadline {} s; at most {} attempt(s)",
+        endpoint.map_or_else(|| inputs.region.sts_endpoint(), str::to_owned),
+        inputs.action_timeout.as_secs(),
+        inputs.max_attempts
+    );
     let deadline = Deadline::after(inputs.action_timeout);
     let mut last: Option<String> = None;
     let attempts = tokio::time::timeout_at(
@@ -164,7 +170,13 @@ async fn attempt_loop<W: Write>(
     let mut attempts = Attempts::new(inputs.max_attempts, tuning.backoff);
     loop {
         let attempt = attempts.start();
-        let (error, retry) = match token_client.fetch().await {
+        let started = tokio::time::Instant::now();
+        let fetched = token_client.fetch().await;
+        tracing::debug!(
+            "attempt {attempt}: token request took {} ms",
+            started.elapsed().as_millis()
+        );
+        let (error, retry) = match fetched {
             Err(source) => {
                 let retry = source.retry();
                 (
@@ -182,7 +194,13 @@ async fn attempt_loop<W: Write>(
                 console
                     .info(&format!("Got an ID token for subject {subject}"))
                     .map_err(ExchangeError::Log)?;
-                match sts.assume(inputs, &jwt).await {
+                let started = tokio::time::Instant::now();
+                let assumed = sts.assume(inputs, &jwt).await;
+                tracing::debug!(
+                    "attempt {attempt}: STS call took {} ms",
+                    started.elapsed().as_millis()
+                );
+                match assumed {
                     Ok(role) => {
                         return Ok(Outcome {
                             role,

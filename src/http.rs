@@ -61,11 +61,12 @@ pub fn build_client(settings: &ClientSettings) -> Result<reqwest::Client, Client
         .read_timeout(settings.request_timeout)
         .user_agent(concat!("oidc-assume/", env!("CARGO_PKG_VERSION")))
         .tls_backend_preconfigured(tls_config(settings)?);
-    let no_proxy = settings
-        .network
-        .no_proxy
-        .as_deref()
-        .and_then(reqwest::NoProxy::from_string);
+    let no_proxy_list = settings.network.no_proxy.as_deref().unwrap_or_default();
+    // `*` alone means "no proxy for any host" (curl's convention); reqwest's matcher does not know it.
+    if no_proxy_list.split(',').any(|entry| entry.trim() == "*") {
+        return builder.build().map_err(ClientError::Build);
+    }
+    let no_proxy = reqwest::NoProxy::from_string(no_proxy_list);
     if let Some(proxy) = &settings.network.https_proxy {
         let proxy = reqwest::Proxy::https(proxy.reveal().as_str()).map_err(ClientError::Build)?;
         builder = builder.proxy(proxy.no_proxy(no_proxy.clone()));
@@ -119,7 +120,7 @@ pub enum BodyError {
     TooLarge,
     /// The connection failed or timed out while reading.
     #[error("the response body could not be read")]
-    Read(#[source] reqwest::Error),
+    Read(#[source] crate::transport::TransportError),
 }
 
 /// Reads a response body, refusing more than [`MAX_BODY_BYTES`]: a hostile or broken endpoint cannot
@@ -132,7 +133,11 @@ pub async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, Bod
         return Err(BodyError::TooLarge);
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(BodyError::Read)? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| BodyError::Read(crate::transport::classify_transport(e)))?
+    {
         if body.len() + chunk.len() > MAX_BODY_BYTES {
             return Err(BodyError::TooLarge);
         }

@@ -31,6 +31,9 @@ fn main() -> ExitCode {
         }
         Some(Command::Post) => app::run_post(&std::env::vars().collect(), stdout),
         Some(Command::SelfCheck) => app::run_self_check(stdout),
+        Some(Command::Policy { command }) => {
+            app::run_policy(*command, &mut stdout.lock(), &mut std::io::stderr().lock())
+        }
     }
 }
 
@@ -38,6 +41,10 @@ fn main() -> ExitCode {
 fn invoked_as_post() -> bool {
     std::env::args_os()
         .next()
-        .and_then(|arg0| std::path::Path::new(&arg0).file_name().map(|n| n == "oidc-assume-post"))
+        .and_then(|arg0| {
+            std::path::Path::new(&arg0)
+                .file_name()
+                .map(|n| n == "oidc-assume-post")
+        })
         .unwrap_or(false)
 }

@@ -157,6 +157,10 @@ impl TokenClient {
     }
 
     async fn request(&self, url: &Url, token: &Secret) -> Result<Secret, TokenError> {
+        tracing::debug!(
+            "requesting an ID token from {}",
+            url.host_str().unwrap_or_default()
+        );
         let mut bearer =
             HeaderValue::from_str(&format!("Bearer {}", token.reveal())).map_err(|_| {
                 TokenError::BadAnswer(

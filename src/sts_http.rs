@@ -75,7 +75,10 @@ async fn send(
     let headers = response.headers().clone();
     let bytes = read_capped(response).await.map_err(|e| match e {
         BodyError::TooLarge => ConnectorError::other(Box::new(BodyError::TooLarge), None),
-        BodyError::Read(e) => ConnectorError::io(Box::new(classify_transport(e))),
+        BodyError::Read(TransportError::Timeout) => {
+            ConnectorError::timeout(Box::new(TransportError::Timeout))
+        }
+        BodyError::Read(e) => ConnectorError::io(Box::new(e)),
     })?;
     let status =
         StatusCode::try_from(status).map_err(|e| ConnectorError::other(Box::new(e), None))?;

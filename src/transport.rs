@@ -97,10 +97,13 @@ pub fn classify_transport(error: reqwest::Error) -> TransportError {
 }
 
 fn find_rustls<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
-    if let Some(tls) = error.downcast_ref::<rustls::Error>() {
-        return Some(tls);
+    let mut current = error;
+    loop {
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        // An io::Error's `source()` skips the error it wraps (which may be another io::Error), so
+        // look inside it directly.
+        current = current.downcast_ref::<std::io::Error>()?.get_ref()?;
     }
-    // An io::Error's `source()` skips the error it wraps, so look inside it directly.
-    let io = error.downcast_ref::<std::io::Error>()?;
-    io.get_ref()?.downcast_ref::<rustls::Error>()
 }

@@ -6,6 +6,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{assert_nothing_written, errors, exports, fast, outputs, run, run_with, value};
+use oidc_assume::retry::Retry;
+use oidc_assume::sts::classify_code;
 use oidc_assume_stand_ins::faults::StsError;
 use oidc_assume_stand_ins::runner_env::DEMO_ROLE_ARN;
 use oidc_assume_stand_ins::sts::{Provider, StsCredentials};
@@ -396,7 +398,7 @@ fn access_denied_is_not_retried_and_explains_the_claims() {
         "  event_name: push",
         r#""token.actions.githubusercontent.com:sub":"repo:octo-org/octo-repo:ref:refs/heads/main""#,
         "oidc-assume policy trust --repo octo-org/octo-repo --branch main --account 111122223333 --region us-east-1",
-        "oidc-assume policy explain --policy role.json --claims claims.json",
+        "oidc-assume policy explain --policy role.json --claims claims.json --provider-arn arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
         "environment:",
     ] {
         assert!(log.contains(expected), "missing {expected:?} in\n{log}");
@@ -516,16 +518,12 @@ fn every_permanent_sts_error_fails_at_once_and_writes_nothing() {
         let env = env_for(&token, &sts);
         let result = run(&env);
         assert!(!result.succeeded(), "{error:?}");
-        let transient = matches!(
-            error,
-            StsError::Throttling
-                | StsError::IdpCommunicationError
-                | StsError::VerificationKey
-                | StsError::InternalFailure
-                | StsError::BadGateway
-                | StsError::ServiceUnavailable
-                | StsError::GatewayTimeout
-        );
+        let transient = match error.code() {
+            Some(code) => {
+                classify_code(code, error.message(), Some(error.status())) == Retry::Transient
+            }
+            None => error.status() >= 500,
+        };
         let expected = match error {
             _ if transient => 12,
             StsError::ExpiredToken => 2,

@@ -574,3 +574,76 @@ fn suggestion_admits_exactly_this_job() {
         s.notes
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn run(target: &str, name: &str, sub: &str, extra: Value) -> Result<(), TestCaseError> {
+        let arg = format!("{target}={name}");
+        let (code, text) = policy(
+            &["trust", "--repo", "acme/app", "--account", ACCOUNT, &arg],
+            "",
+        );
+        prop_assert_eq!(code, 0, "{}", text);
+        let doc = PolicyDocument::from_json_str(&text).expect("policy");
+        let findings = oidc_assume::policy::check::check_document(&doc, "trust.json");
+        prop_assert!(
+            findings
+                .iter()
+                .all(|f| f.severity == oidc_assume::policy::check::Severity::Note),
+            "{:?}",
+            findings
+        );
+        let arn =
+            format!("arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com");
+        let admitted = evaluate(
+            &doc,
+            &AccessRequest::from_claims(&arn, &claims(sub, extra.clone())),
+        );
+        prop_assert!(admitted.admitted(), "{}", admitted);
+        let other = evaluate(
+            &doc,
+            &AccessRequest::from_claims(&arn, &claims(&format!("{sub}x"), extra)),
+        );
+        prop_assert!(!other.admitted(), "{}", other);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_branch_name_round_trips(branch in "[a-zA-Z0-9._/-]{1,30}") {
+            run("--branch", &branch, &format!("repo:acme/app:ref:refs/heads/{branch}"), json!({}))?;
+        }
+
+        #[test]
+        fn any_environment_name_round_trips(env in "[a-zA-Z0-9 _:.-]{1,30}") {
+            // GitHub sends ':' inside a subject value as %3A.
+            let sub = format!("repo:acme/app:environment:{}", env.replace(':', "%3A"));
+            run("--environment", &env, &sub, json!({"environment": env}))?;
+        }
+
+        #[test]
+        fn like_agrees_with_a_reference_matcher(pattern in "[ab*?]{0,8}", value in "[ab]{0,8}") {
+            prop_assert_eq!(oidc_assume::policy::matching::like(&pattern, &value), reference_like(&pattern, &value));
+        }
+    }
+
+    /// Textbook recursive matcher, for comparison only.
+    fn reference_like(p: &str, v: &str) -> bool {
+        fn go(p: &[char], v: &[char]) -> bool {
+            match (p.first(), v.first()) {
+                (None, None) => true,
+                (Some('*'), _) => go(&p[1..], v) || (!v.is_empty() && go(p, &v[1..])),
+                (Some('?'), Some(_)) => go(&p[1..], &v[1..]),
+                (Some(a), Some(b)) if a == b => go(&p[1..], &v[1..]),
+                _ => false,
+            }
+        }
+        let p: Vec<char> = p.chars().collect();
+        let v: Vec<char> = v.chars().collect();
+        go(&p, &v)
+    }
+}

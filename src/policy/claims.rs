@@ -1,6 +1,7 @@
 //! Claims for `policy explain`: a JSON object, or a JWT decoded without verifying its signature
 //! (the claims are only compared against a policy on the user's machine; nothing is granted).
 
+use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
 use serde_json::{Map, Value};
 
@@ -52,7 +53,15 @@ pub fn parse_claims(text: &str) -> Result<Claims, PolicyError> {
     validation.required_spec_claims.clear();
     let data = decode::<Map<String, Value>>(trimmed, &DecodingKey::from_secret(&[]), &validation)
         .map_err(|e| {
-        PolicyError::Claims(format!("the JWT could not be decoded: {:?}", e.kind()))
+        // Only the kind of failure: a decoder's message could quote the token's content.
+        let why = match e.kind() {
+            ErrorKind::InvalidToken => "it is not three base64url parts",
+            ErrorKind::Base64(_) => "a part is not base64url",
+            ErrorKind::Json(_) => "its header or payload is not a JSON object",
+            ErrorKind::Utf8(_) => "its payload is not UTF-8",
+            _ => "it is malformed",
+        };
+        PolicyError::Claims(format!("the JWT could not be decoded: {why}"))
     })?;
     Ok(Claims {
         map: data.claims,
@@ -84,6 +93,16 @@ mod tests {
         let secret = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXNlbnRpbmVs.sig";
         let err = parse_claims(secret).expect_err("bad payload").to_string();
         assert!(!err.contains("c2VjcmV0"), "{err}");
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let token = format!(
+            "{}.{}.sig",
+            b64.encode(r#"{"alg":"RS256"}"#),
+            b64.encode(r#""secret-sentinel""#)
+        );
+        let err = parse_claims(&token)
+            .expect_err("payload not an object")
+            .to_string();
+        assert!(!err.contains("sentinel"), "{err}");
         let err = parse_claims("{\"sub\": secret-sentinel}")
             .expect_err("bad json")
             .to_string();

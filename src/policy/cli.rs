@@ -10,7 +10,9 @@ use crate::policy::PolicyError;
 use crate::policy::check::{check_policies, has_errors};
 use crate::policy::claims::parse_claims;
 use crate::policy::eval::{AccessRequest, evaluate};
-use crate::policy::generate::{Partition, Target, TrustSpec, provider_arn};
+use crate::policy::generate::{
+    Partition, Target, TrustSpec, partition_of_arn, partition_of_region, provider_arn,
+};
 use crate::policy::github::DEFAULT_ISSUER;
 use crate::policy::load::{LoadedPolicy, load_paths};
 use crate::policy::{output, sarif};
@@ -202,6 +204,14 @@ fn read_stdin(stdin: &mut dyn Read) -> Result<String, PolicyError> {
     Ok(s)
 }
 
+fn region_partition(region: &str) -> Result<Partition, PolicyError> {
+    partition_of_region(region).ok_or_else(|| {
+        PolicyError::Usage(format!(
+            "--region {region:?} is not an AWS region name such as us-east-1 or cn-north-1"
+        ))
+    })
+}
+
 fn account_ok(account: &str) -> Result<(), PolicyError> {
     if account.len() == 12 && account.chars().all(|c| c.is_ascii_digit()) {
         Ok(())
@@ -229,17 +239,17 @@ pub fn trust_spec(args: &TrustArgs) -> Result<TrustSpec, PolicyError> {
             "give one of --branch, --tag, --environment, --pull-request, --job-workflow-ref".into(),
         ));
     };
-    let region_partition = args.region.as_deref().map(Partition::from_region);
+    let region_partition = args.region.as_deref().map(region_partition).transpose()?;
     let (partition, arn) = match (&args.provider_arn, &args.account) {
         (Some(arn), _) => {
-            let p = Partition::from_arn(arn).ok_or_else(|| {
+            let p = partition_of_arn(arn).ok_or_else(|| {
                 PolicyError::Usage(format!("--provider-arn {arn:?} names no known partition"))
             })?;
             if let Some(rp) = region_partition.filter(|rp| *rp != p) {
                 return Err(PolicyError::Usage(format!(
                     "--provider-arn is in partition {} but --region is in {}",
-                    p.as_str(),
-                    rp.as_str()
+                    p.name(),
+                    rp.name()
                 )));
             }
             (p, arn.clone())
@@ -334,19 +344,21 @@ fn select(
             }
         }
     };
-    match candidates.len() {
-        1 => Ok(candidates.into_iter().next().expect("one candidate")),
-        0 => Err(PolicyError::Selection(match name {
+    if candidates.len() > 1 {
+        return Err(PolicyError::Selection(format!(
+            "{file} holds several trust policies ({}); choose one with --name",
+            names(&candidates)
+        )));
+    }
+    match candidates.into_iter().next() {
+        Some(one) => Ok(one),
+        None => Err(PolicyError::Selection(match name {
             Some(n) => format!(
                 "{file} has no policy named {n}; it has: {}",
                 names(&policies)
             ),
             None => format!("{file} holds no policy"),
         })),
-        _ => Err(PolicyError::Selection(format!(
-            "{file} holds several trust policies ({}); choose one with --name",
-            names(&candidates)
-        ))),
     }
 }
 
@@ -387,7 +399,8 @@ fn explain(
             let p = args
                 .region
                 .as_deref()
-                .map(Partition::from_region)
+                .map(region_partition)
+                .transpose()?
                 .unwrap_or(Partition::Aws);
             provider_arn(p, account, &iss)
         }

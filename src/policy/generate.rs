@@ -8,82 +8,26 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::policy::PolicyError;
-use crate::policy::github::{self, AUDIENCE, AUDIENCE_CN, DEFAULT_ISSUER};
+use crate::policy::github::{self, DEFAULT_ISSUER};
 
-/// An AWS partition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Partition {
-    /// `aws`.
-    Aws,
-    /// `aws-cn` (regions `cn-*`).
-    AwsCn,
-    /// `aws-us-gov` (regions `us-gov-*`).
-    AwsUsGov,
-    /// `aws-iso` (regions `us-iso-*`).
-    AwsIso,
-    /// `aws-iso-b` (regions `us-isob-*`).
-    AwsIsoB,
-    /// `aws-eusc` (regions `eusc-*`).
-    AwsEusc,
+pub use crate::region::Partition;
+use crate::region::Region;
+
+/// The partition of a region name; `None` when it is not a region name.
+pub fn partition_of_region(region: &str) -> Option<Partition> {
+    Region::parse(region).ok().map(|r| r.partition())
 }
 
-impl Partition {
-    /// The partition of a region.
-    pub fn from_region(region: &str) -> Partition {
-        if region.starts_with("cn-") {
-            Partition::AwsCn
-        } else if region.starts_with("us-gov-") {
-            Partition::AwsUsGov
-        } else if region.starts_with("us-isob-") {
-            Partition::AwsIsoB
-        } else if region.starts_with("us-iso-") {
-            Partition::AwsIso
-        } else if region.starts_with("eusc-") {
-            Partition::AwsEusc
-        } else {
-            Partition::Aws
-        }
-    }
-
-    /// The partition named in an ARN.
-    pub fn from_arn(arn: &str) -> Option<Partition> {
-        Some(match arn.split(':').nth(1)? {
-            "aws" => Partition::Aws,
-            "aws-cn" => Partition::AwsCn,
-            "aws-us-gov" => Partition::AwsUsGov,
-            "aws-iso" => Partition::AwsIso,
-            "aws-iso-b" => Partition::AwsIsoB,
-            "aws-eusc" => Partition::AwsEusc,
-            _ => return None,
-        })
-    }
-
-    /// The name used in ARNs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Partition::Aws => "aws",
-            Partition::AwsCn => "aws-cn",
-            Partition::AwsUsGov => "aws-us-gov",
-            Partition::AwsIso => "aws-iso",
-            Partition::AwsIsoB => "aws-iso-b",
-            Partition::AwsEusc => "aws-eusc",
-        }
-    }
-
-    /// The audience GitHub tokens should carry for STS in this partition.
-    pub fn default_audience(self) -> &'static str {
-        match self {
-            Partition::AwsCn => AUDIENCE_CN,
-            _ => AUDIENCE,
-        }
-    }
+/// The partition named in an ARN.
+pub fn partition_of_arn(arn: &str) -> Option<Partition> {
+    arn.split(':').nth(1).and_then(Partition::from_name)
 }
 
 /// The ARN of the OIDC provider for `issuer` in `account`.
 pub fn provider_arn(partition: Partition, account: &str, issuer: &str) -> String {
     format!(
         "arn:{}:iam::{account}:oidc-provider/{}",
-        partition.as_str(),
+        partition.name(),
         github::issuer_path(issuer)
     )
 }
@@ -388,7 +332,7 @@ impl TrustSpec {
         if !region.is_empty() {
             push("--region", Some(region));
         }
-        let partition = Partition::from_arn(&self.provider_arn).unwrap_or(Partition::Aws);
+        let partition = partition_of_arn(&self.provider_arn).unwrap_or(Partition::Aws);
         if self.audience != partition.default_audience() {
             push("--audience", Some(&self.audience));
         }
@@ -531,7 +475,9 @@ pub fn suggest_trust(claims: &Map<String, Value>, region: &str, role_arn: &str) 
         .get(4)
         .filter(|a| a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()))
         .copied();
-    let partition = Partition::from_arn(role_arn).unwrap_or_else(|| Partition::from_region(region));
+    let partition = partition_of_arn(role_arn)
+        .or_else(|| partition_of_region(region))
+        .unwrap_or(Partition::Aws);
     let issuer = claim(claims, "iss").unwrap_or(DEFAULT_ISSUER).to_string();
     let audience = match claims.get("aud") {
         Some(Value::String(a)) => a.clone(),
@@ -578,21 +524,18 @@ mod tests {
 
     #[test]
     fn partitions() {
-        assert_eq!(Partition::from_region("cn-north-1").as_str(), "aws-cn");
+        let p = |r: &str| partition_of_region(r).map(Partition::name);
+        assert_eq!(p("cn-north-1"), Some("aws-cn"));
+        assert_eq!(p("us-gov-west-1"), Some("aws-us-gov"));
+        assert_eq!(p("us-iso-east-1"), Some("aws-iso"));
+        assert_eq!(p("us-isob-east-1"), Some("aws-iso-b"));
+        assert_eq!(p("eusc-de-east-1"), Some("aws-eusc"));
+        assert_eq!(p("eu-west-1"), Some("aws"));
+        assert_eq!(p("mars"), None);
         assert_eq!(
-            Partition::from_region("us-gov-west-1").as_str(),
-            "aws-us-gov"
+            partition_of_arn("arn:aws-cn:iam::1:role/x"),
+            Some(Partition::AwsCn)
         );
-        assert_eq!(Partition::from_region("us-iso-east-1").as_str(), "aws-iso");
-        assert_eq!(
-            Partition::from_region("us-isob-east-1").as_str(),
-            "aws-iso-b"
-        );
-        assert_eq!(
-            Partition::from_region("eusc-de-east-1").as_str(),
-            "aws-eusc"
-        );
-        assert_eq!(Partition::from_region("eu-west-1").as_str(), "aws");
         assert_eq!(Partition::AwsCn.default_audience(), "sts.amazonaws.com.cn");
     }
 
@@ -610,7 +553,7 @@ mod tests {
             ids: None,
             target: Target::Environment("prod:eu".into()),
             provider_arn: provider_arn(Partition::Aws, "123456789012", DEFAULT_ISSUER),
-            audience: AUDIENCE.into(),
+            audience: crate::policy::github::AUDIENCE.into(),
             issuer: DEFAULT_ISSUER.into(),
         };
         assert_eq!(

@@ -9,7 +9,6 @@ mod json;
 mod terraform;
 mod tfvalue;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::policy::PolicyError;
@@ -54,33 +53,38 @@ fn is_tf(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "tf")
 }
 
-/// Loads every policy from the given paths (files or directories); `-` reads `stdin_text`.
+/// What one argument stands for; `.tf` files of one directory share a module.
+enum Unit {
+    Stdin,
+    Json(PathBuf),
+    Module(PathBuf, Vec<PathBuf>),
+}
+
+fn add_tf(units: &mut Vec<Unit>, file: PathBuf) {
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    for unit in units.iter_mut() {
+        if let Unit::Module(d, files) = unit
+            && *d == dir
+        {
+            if !files.contains(&file) {
+                files.push(file);
+            }
+            return;
+        }
+    }
+    units.push(Unit::Module(dir, vec![file]));
+}
+
+/// Loads every policy from the given paths (files or directories), in the order given; `-`
+/// reads `stdin_text`.
 pub fn load_paths(
     paths: &[PathBuf],
     stdin_text: &mut dyn FnMut() -> Result<String, PolicyError>,
 ) -> Result<Vec<LoadedPolicy>, PolicyError> {
-    let mut out = Vec::new();
-    // Terraform files grouped by directory, in the order the directories were first named.
-    let mut modules: BTreeMap<usize, (PathBuf, Vec<PathBuf>)> = BTreeMap::new();
-    let mut order: Vec<PathBuf> = Vec::new();
-    let mut add_tf = |file: PathBuf, modules: &mut BTreeMap<usize, (PathBuf, Vec<PathBuf>)>| {
-        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-        let idx = match order.iter().position(|d| *d == dir) {
-            Some(i) => i,
-            None => {
-                order.push(dir.clone());
-                order.len() - 1
-            }
-        };
-        let entry = modules.entry(idx).or_insert_with(|| (dir, Vec::new()));
-        if !entry.1.contains(&file) {
-            entry.1.push(file);
-        }
-    };
+    let mut units: Vec<Unit> = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
-            let text = stdin_text()?;
-            out.extend(load_json_text("-", &text)?);
+            units.push(Unit::Stdin);
         } else if path.is_dir() {
             let entries = std::fs::read_dir(path).map_err(|source| PolicyError::Read {
                 file: path.display().to_string(),
@@ -97,21 +101,29 @@ pub fn load_paths(
                 });
             }
             for f in files {
-                add_tf(f, &mut modules);
+                add_tf(&mut units, f);
             }
         } else if is_tf(path) {
-            add_tf(path.clone(), &mut modules);
+            add_tf(&mut units, path.clone());
         } else {
-            let text = read(path)?;
-            out.extend(load_json_text(&path.display().to_string(), &text)?);
+            units.push(Unit::Json(path.clone()));
         }
     }
-    for (_, (dir, files)) in modules {
-        let mut texts = Vec::with_capacity(files.len());
-        for f in &files {
-            texts.push((f.display().to_string(), read(f)?));
+    let mut out = Vec::new();
+    for unit in units {
+        match unit {
+            Unit::Stdin => out.extend(load_json_text("-", &stdin_text()?)?),
+            Unit::Json(path) => {
+                out.extend(load_json_text(&path.display().to_string(), &read(&path)?)?)
+            }
+            Unit::Module(dir, files) => {
+                let mut texts = Vec::with_capacity(files.len());
+                for f in &files {
+                    texts.push((f.display().to_string(), read(f)?));
+                }
+                out.extend(load_terraform_texts(&dir, &texts)?);
+            }
         }
-        out.extend(load_terraform_texts(&dir, &texts)?);
     }
     Ok(out)
 }

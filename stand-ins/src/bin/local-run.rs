@@ -23,28 +23,49 @@ use oidc_assume_stand_ins::{Claims, RunnerEnv, Sts, TokenEndpoint};
 /// The trust policy the stand-in STS enforces.
 const TRUST_POLICY: &str = include_str!("../../fixtures/demo-trust-policy.json");
 /// The OIDC provider the policy names.
-const PROVIDER_ARN: &str = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
+const PROVIDER_ARN: &str =
+    "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
 
 fn main() -> anyhow::Result<ExitCode> {
     let binary = action_binary()?;
-    let policy = PolicyDocument::from_json_str(TRUST_POLICY).context("the embedded trust policy does not parse")?;
+    let policy = PolicyDocument::from_json_str(TRUST_POLICY)
+        .context("the embedded trust policy does not parse")?;
     let trust: TrustCheck = Arc::new(move |claims| {
         let evaluation = evaluate(&policy, &AccessRequest::from_claims(PROVIDER_ARN, claims));
-        if evaluation.admitted() { Ok(()) } else { Err("the trust policy refused the token".to_owned()) }
+        if evaluation.admitted() {
+            Ok(())
+        } else {
+            Err("the trust policy refused the token".to_owned())
+        }
     });
     let token = TokenEndpoint::start();
-    let sts = Sts::builder().trust(trust).start().context("cannot start the STS stand-in")?;
+    let sts = Sts::builder()
+        .trust(trust)
+        .start()
+        .context("cannot start the STS stand-in")?;
 
     println!("oidc-assume local run: no GitHub, no AWS account");
     println!("  token endpoint stand-in: {}", token.url());
-    println!("  STS stand-in:            {} (verifies the JWT; enforces the trust policy below)", sts.url());
+    println!(
+        "  STS stand-in:            {} (verifies the JWT; enforces the trust policy below)",
+        sts.url()
+    );
     println!("  binary:                  {}", binary.display());
-    println!("\nTrust policy of {}:", oidc_assume_stand_ins::runner_env::DEMO_ROLE_ARN);
+    println!(
+        "\nTrust policy of {}:",
+        oidc_assume_stand_ins::runner_env::DEMO_ROLE_ARN
+    );
     for line in TRUST_POLICY.lines() {
         println!("  {line}");
     }
 
-    let admitted = job(&binary, &token, &sts, "1. a push to main of octo-org/octo-repo", Claims::new())?;
+    let admitted = job(
+        &binary,
+        &token,
+        &sts,
+        "1. a push to main of octo-org/octo-repo",
+        Claims::new(),
+    )?;
     let refused = job(
         &binary,
         &token,
@@ -61,26 +82,54 @@ fn main() -> anyhow::Result<ExitCode> {
             "Unexpected exit codes: see the logs above."
         }
     );
-    Ok(if as_expected { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if as_expected {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
-fn job(binary: &Path, token: &TokenEndpoint, sts: &Sts, title: &str, claims: Claims) -> anyhow::Result<Option<i32>> {
+fn job(
+    binary: &Path,
+    token: &TokenEndpoint,
+    sts: &Sts,
+    title: &str,
+    claims: Claims,
+) -> anyhow::Result<Option<i32>> {
     token.set_claims(claims);
     let env = RunnerEnv::for_stand_ins(token, sts)?;
     println!("\n==== Job {title} ====");
-    println!("Inputs: aws-region={} role-to-assume={}", env.get("INPUT_AWS-REGION").unwrap_or_default(), env.get("INPUT_ROLE-TO-ASSUME").unwrap_or_default());
-    let output = env.command(binary).output().with_context(|| format!("cannot run {}", binary.display()))?;
+    println!(
+        "Inputs: aws-region={} role-to-assume={}",
+        env.get("INPUT_AWS-REGION").unwrap_or_default(),
+        env.get("INPUT_ROLE-TO-ASSUME").unwrap_or_default()
+    );
+    let output = env
+        .command(binary)
+        .output()
+        .with_context(|| format!("cannot run {}", binary.display()))?;
     let mut replay = LogReplay::new();
     replay.feed_bytes(&output.stdout);
     replay.feed_bytes(&output.stderr);
-    println!("\n-- step log, as the runner shows it (workflow commands applied, masked values as ***) --");
+    println!(
+        "\n-- step log, as the runner shows it (workflow commands applied, masked values as ***) --"
+    );
     for line in replay.visible_lines() {
         println!("  {line}");
     }
-    println!("\n-- exit code: {} --", output.status.code().map_or_else(|| "killed".to_owned(), |c| c.to_string()));
+    println!(
+        "\n-- exit code: {} --",
+        output
+            .status
+            .code()
+            .map_or_else(|| "killed".to_owned(), |c| c.to_string())
+    );
     for (name, content) in [
         ("GITHUB_OUTPUT", env.read_output()?),
-        ("GITHUB_ENV (stand-in credentials, not real ones)", env.read_env()?),
+        (
+            "GITHUB_ENV (stand-in credentials, not real ones)",
+            env.read_env()?,
+        ),
         ("GITHUB_STEP_SUMMARY", env.read_summary()?),
     ] {
         println!("\n-- {name} --");
@@ -101,7 +150,14 @@ fn action_binary() -> anyhow::Result<PathBuf> {
     let binary = dir.join("oidc-assume");
     if let Some(cargo) = std::env::var_os("CARGO") {
         let mut build = Command::new(cargo);
-        build.args(["build", "--quiet", "-p", "oidc-assume", "--bin", "oidc-assume"]);
+        build.args([
+            "build",
+            "--quiet",
+            "-p",
+            "oidc-assume",
+            "--bin",
+            "oidc-assume",
+        ]);
         if dir.ends_with("release") {
             build.arg("--release");
         }
@@ -110,7 +166,10 @@ fn action_binary() -> anyhow::Result<PathBuf> {
         }
     }
     if !binary.is_file() {
-        bail!("{} is missing: run `cargo build -p oidc-assume` first", binary.display());
+        bail!(
+            "{} is missing: run `cargo build -p oidc-assume` first",
+            binary.display()
+        );
     }
     Ok(binary)
 }

@@ -1,0 +1,462 @@
+//! Hostile and broken peers: every fault must end in a clean error that names the problem, in
+//! bounded time and memory, with no secret and no peer-supplied body echoed, and nothing written.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Run, assert_nothing_written, errors, fast, run_with};
+use oidc_assume::runner::LogReplay;
+use oidc_assume_stand_ins::faults::StsError;
+use oidc_assume_stand_ins::proxy::ProxyMode;
+use oidc_assume_stand_ins::tls::{TestCa, unknown_ca_tls};
+use oidc_assume_stand_ins::{
+    Behaviour, Claims, ConnectProxy, Fault, RunnerEnv, Sts, TokenEndpoint,
+};
+
+const REQUEST_TOKEN: &str = "HostileTestRequestToken-1f2e3d";
+
+fn token_endpoint(behaviour: Behaviour) -> TokenEndpoint {
+    TokenEndpoint::builder()
+        .request_token(REQUEST_TOKEN)
+        .default_behaviour(behaviour)
+        .start()
+        .expect("token endpoint")
+}
+
+/// Runs once (no retry), with a 1.5 s request timeout, and checks the common guarantees.
+fn run_once(env: &mut RunnerEnv) -> (Run, Duration) {
+    env.input("retry-max-attempts", "1");
+    let mut tuning = fast();
+    tuning.request_timeout = Duration::from_millis(1500);
+    let started = Instant::now();
+    let result = run_with(env, &tuning);
+    let elapsed = started.elapsed();
+    assert!(!result.succeeded(), "{}", result.log);
+    assert!(elapsed < Duration::from_secs(6), "took {elapsed:?}");
+    assert_eq!(errors(&result.log).len(), 1, "{}", result.log);
+    assert_nothing_written(env);
+    for line in result
+        .log
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+    {
+        assert!(
+            !line.contains(REQUEST_TOKEN),
+            "request token leaked: {line}"
+        );
+    }
+    (result, elapsed)
+}
+
+#[test]
+fn broken_token_answers_end_in_clean_errors() {
+    let cases = [
+        (Behaviour::NotJson, "a body that is not JSON"),
+        (Behaviour::NoValue, "JSON without a `value`"),
+        (Behaviour::EmptyValue, "an empty `value`"),
+        (Behaviour::NonStringValue, "a `value` that is not a string"),
+        (Behaviour::NotJwt, "not a well-formed JWT"),
+        (
+            Behaviour::Oversized,
+            "20001 characters long; STS accepts at most 20000",
+        ),
+        (Behaviour::HugeBody, "larger than 65536 bytes"),
+        (Behaviour::EndlessChunked, "larger than 65536 bytes"),
+        (Behaviour::trickle(), "no answer within the request timeout"),
+        (Behaviour::NoHeaders, "no answer within the request timeout"),
+    ];
+    for (behaviour, expected) in cases {
+        let token = token_endpoint(behaviour.clone());
+        let sts = Sts::start();
+        let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
+        let (result, _) = run_once(&mut env);
+        assert!(
+            result.log.contains(expected),
+            "{behaviour:?}: expected {expected:?} in\n{}",
+            result.log
+        );
+        assert_eq!(sts.calls(), 0, "{behaviour:?}");
+    }
+}
+
+#[test]
+fn redirects_are_never_followed() {
+    let elsewhere = TokenEndpoint::start();
+    for target in [elsewhere.url(), "http://198.51.100.7/token".to_owned()] {
+        let token = token_endpoint(Behaviour::Redirect(target.clone()));
+        let sts = Sts::start();
+        let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
+        let (result, _) = run_once(&mut env);
+        assert!(
+            result.log.contains("redirects are not followed"),
+            "{}",
+            result.log
+        );
+        assert_eq!(
+            elsewhere.calls(),
+            0,
+            "the bearer must not follow a redirect to {target}"
+        );
+    }
+}
+
+#[test]
+fn tls_with_a_wrong_name_or_an_unknown_ca_is_refused() {
+    let ca = TestCa::new();
+    for (tls, expected) in [
+        (
+            ca.wrong_name_tls().with_url_host("localhost"),
+            "not valid for name",
+        ),
+        (
+            unknown_ca_tls(&["localhost"]).with_url_host("localhost"),
+            "UnknownIssuer",
+        ),
+    ] {
+        let token = TokenEndpoint::builder()
+            .request_token(REQUEST_TOKEN)
+            .tls(tls)
+            .start()
+            .expect("token");
+        let sts = Sts::start();
+        let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
+        env.trust_ca(&ca).expect("ca");
+        let (result, _) = run_once(&mut env);
+        assert!(
+            result.log.contains("the TLS handshake failed") && result.log.contains(expected),
+            "{}",
+            result.log
+        );
+        assert!(
+            result.log.contains("SSL_CERT_FILE"),
+            "the message names the fix: {}",
+            result.log
+        );
+    }
+}
+
+#[test]
+fn a_private_ca_given_with_ssl_cert_file_is_trusted_for_both_calls() {
+    let ca = TestCa::new();
+    let names = ["localhost"];
+    let token = TokenEndpoint::builder()
+        .tls(ca.server_tls(&names).with_url_host("localhost"))
+        .start()
+        .expect("token");
+    let sts = Sts::builder()
+        .tls(ca.server_tls(&names).with_url_host("localhost"))
+        .start()
+        .expect("sts");
+    assert!(
+        token.url().starts_with("https://localhost:")
+            && sts.url().starts_with("https://localhost:")
+    );
+    let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
+    let without_ca = run_with(&env, &fast());
+    assert!(
+        !without_ca.succeeded(),
+        "the test CA must not be trusted by default"
+    );
+    env.trust_ca(&ca).expect("ca");
+    let result = run_with(&env, &fast());
+    assert!(result.succeeded(), "{}", result.log);
+}
+
+#[test]
+fn broken_sts_answers_end_in_clean_errors() {
+    let cases = [
+        (Fault::Html(200), "could not be read as an STS response"),
+        (Fault::Html(502), "could not be read as an STS response"),
+        (Fault::TruncatedXml, ""),
+        (Fault::EntityExpansionXml, ""),
+        (Fault::HugeBody, "STS's answer was refused"),
+        (Fault::Hang, "no answer within the request timeout"),
+        (
+            Fault::Slow(Duration::from_secs(10)),
+            "no answer within the request timeout",
+        ),
+        (
+            Fault::Trickle(Duration::from_millis(500)),
+            "no answer within the request timeout",
+        ),
+        (Fault::CutOff, ""),
+    ];
+    for (fault, expected) in cases {
+        let token = token_endpoint(Behaviour::Ok);
+        let sts = Sts::builder()
+            .default_fault(fault.clone())
+            .start()
+            .expect("sts");
+        let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
+        let (result, _) = run_once(&mut env);
+        assert!(
+            result.log.contains(expected),
+            "{fault:?}: expected {expected:?} in\n{}",
+            result.log
+        );
+        assert!(
+            !result.log.contains("<html") && !result.log.contains("<?xml"),
+            "{fault:?}: body echoed\n{}",
+            result.log
+        );
+        for jwt in token.minted() {
+            assert!(
+                !result
+                    .log
+                    .lines()
+                    .any(|l| !l.starts_with("::add-mask::") && l.contains(&jwt)),
+                "{fault:?}: JWT leaked"
+            );
+        }
+    }
+}
+
+#[test]
+fn concurrent_runs_share_throttling_and_each_stays_bounded() {
+    let token = TokenEndpoint::start();
+    let sts = Sts::start();
+    for _ in 0..6 {
+        sts.push(StsError::Throttling.fault());
+    }
+    let runs = 4;
+    let envs: Vec<RunnerEnv> = (0..runs)
+        .map(|_| RunnerEnv::for_stand_ins(&token, &sts).expect("env"))
+        .collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = envs
+            .iter()
+            .map(|env| scope.spawn(move || run_with(env, &fast())))
+            .collect();
+        for handle in handles {
+            let result = handle.join().expect("run");
+            assert!(result.succeeded(), "{}", result.log);
+        }
+    });
+    assert_eq!(
+        sts.calls(),
+        6 + runs,
+        "every throttled call retried once with a fresh JWT, no more"
+    );
+    assert_eq!(token.calls(), 6 + runs);
+}
+
+/// Text no peer may smuggle into the log as a command.
+const HOSTILE: &str = "x\n::stop-commands::pwned\n::add-mask::nothing\r##[add-mask]y \u{1b}[31mred\u{1b}[0m ::error::fake";
+
+#[test]
+fn untrusted_text_cannot_issue_workflow_commands() {
+    // An STS message and claim values that try to issue commands.
+    let token = TokenEndpoint::builder()
+        .request_token(REQUEST_TOKEN)
+        .claims(
+            Claims::new()
+                .environment(HOSTILE)
+                .set("job_workflow_ref", HOSTILE),
+        )
+        .start()
+        .expect("token");
+    let sts = Sts::builder()
+        .default_fault(Fault::error(403, "AccessDenied", HOSTILE))
+        .start()
+        .expect("sts");
+    let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
+    env.set("RUNNER_DEBUG", "1");
+    let (result, _) = run_once(&mut env);
+    assert!(
+        !result.log.contains('\u{1b}') && !result.log.contains('\r'),
+        "raw control characters printed"
+    );
+
+    let mut replay = LogReplay::new();
+    replay.feed(&result.log);
+    assert!(
+        !replay.is_stopped(),
+        "the runner must still process commands"
+    );
+    let names: Vec<String> = replay
+        .commands()
+        .map(|c| c.name.to_ascii_lowercase())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| n == "add-mask" || n == "error" || n == "debug"),
+        "{names:?}"
+    );
+    assert_eq!(names.iter().filter(|n| *n == "error").count(), 1);
+    let masks: Vec<String> = replay
+        .commands()
+        .filter(|c| c.is("add-mask"))
+        .map(|c| c.data.clone())
+        .collect();
+    assert!(
+        !masks.iter().any(|m| m.contains("nothing") || m == "y"),
+        "a peer registered a mask: {masks:?}"
+    );
+    // Masks still work after the hostile text: the JWT stays hidden in what the runner shows.
+    let shown = replay.visible_log();
+    for jwt in token.minted() {
+        assert!(!shown.contains(&jwt));
+    }
+    assert!(
+        shown.contains("stop-commands"),
+        "the text is shown, harmlessly: {shown}"
+    );
+}
+
+fn proxy_env(token: &TokenEndpoint, sts: &Sts) -> RunnerEnv {
+    RunnerEnv::for_stand_ins(token, sts).expect("env")
+}
+
+#[test]
+fn https_proxy_variables_carry_both_calls() {
+    let ca = TestCa::new();
+    let tls = || ca.server_tls(&["localhost"]).with_url_host("localhost");
+    for variable in ["HTTPS_PROXY", "https_proxy"] {
+        let token = TokenEndpoint::builder().tls(tls()).start().expect("token");
+        let sts = Sts::builder().tls(tls()).start().expect("sts");
+        let proxy = ConnectProxy::start();
+        let mut env = proxy_env(&token, &sts);
+        env.trust_ca(&ca).expect("ca").set(variable, proxy.url());
+        let result = run_with(&env, &fast());
+        assert!(result.succeeded(), "{variable}: {}", result.log);
+        let targets = proxy.targets();
+        assert!(
+            targets.contains(&format!("localhost:{}", token.addr().port())),
+            "{targets:?}"
+        );
+        assert!(
+            targets.contains(&format!("localhost:{}", sts.addr().port())),
+            "{targets:?}"
+        );
+    }
+}
+
+#[test]
+fn http_proxy_and_the_proxy_input_carry_plain_http_calls() {
+    let token = TokenEndpoint::start();
+    let sts = Sts::start();
+    let proxy = ConnectProxy::start();
+    let mut env = proxy_env(&token, &sts);
+    env.set("http_proxy", proxy.url());
+    assert!(run_with(&env, &fast()).succeeded());
+    assert_eq!(
+        proxy.calls(),
+        2,
+        "token request and STS call, both through the proxy"
+    );
+
+    let other = ConnectProxy::start();
+    let mut env = proxy_env(&token, &sts);
+    env.set("HTTP_PROXY", proxy.url())
+        .input("http-proxy", other.url());
+    assert!(run_with(&env, &fast()).succeeded());
+    assert_eq!(other.calls(), 2, "the input wins over the variables");
+}
+
+#[test]
+fn no_proxy_bypasses_the_proxy_by_host_suffix_and_star() {
+    for (no_proxy, via_input) in [
+        ("127.0.0.1", false),
+        ("localhost,127.0.0.1", false),
+        ("*", false),
+        ("127.0.0.1", true),
+    ] {
+        let token = TokenEndpoint::start();
+        let sts = Sts::start();
+        let proxy = ConnectProxy::start();
+        let mut env = proxy_env(&token, &sts);
+        env.set("HTTP_PROXY", proxy.url());
+        if via_input {
+            env.input("no-proxy", no_proxy);
+        } else {
+            env.set("NO_PROXY", no_proxy);
+        }
+        let result = run_with(&env, &fast());
+        assert!(result.succeeded(), "{no_proxy}: {}", result.log);
+        assert_eq!(proxy.calls(), 0, "{no_proxy}: the proxy was used");
+    }
+    // A domain suffix, for hosts reached by name.
+    let ca = TestCa::new();
+    let tls = || ca.server_tls(&["localhost"]).with_url_host("localhost");
+    let token = TokenEndpoint::builder().tls(tls()).start().expect("token");
+    let sts = Sts::builder().tls(tls()).start().expect("sts");
+    let proxy = ConnectProxy::start();
+    let mut env = proxy_env(&token, &sts);
+    env.trust_ca(&ca)
+        .expect("ca")
+        .set("HTTPS_PROXY", proxy.url())
+        .set("no_proxy", ".localhost,localhost");
+    assert!(run_with(&env, &fast()).succeeded());
+    assert_eq!(proxy.calls(), 0);
+}
+
+#[test]
+fn proxy_credentials_are_sent_but_never_printed() {
+    let token = TokenEndpoint::start();
+    let sts = Sts::start();
+    let proxy = ConnectProxy::builder()
+        .mode(ProxyMode::RequireAuth {
+            user: "builder".to_owned(),
+            password: "ProxyPassw0rdSentinel".to_owned(),
+        })
+        .start()
+        .expect("proxy");
+    let mut env = proxy_env(&token, &sts);
+    env.set(
+        "HTTP_PROXY",
+        proxy.url_with_credentials("builder", "ProxyPassw0rdSentinel"),
+    )
+    .set("RUNNER_DEBUG", "1");
+    let result = run_with(&env, &fast());
+    assert!(result.succeeded(), "{}", result.log);
+    assert!(proxy.proxy_authorizations().iter().all(Option::is_some));
+    assert!(!result.log.contains("ProxyPassw0rdSentinel"));
+
+    // Wrong credentials: a clean, permanent error that still hides the password.
+    let mut env = proxy_env(&token, &sts);
+    env.set(
+        "HTTP_PROXY",
+        proxy.url_with_credentials("builder", "WrongPasswordSentinel"),
+    );
+    let result = run_with(&env, &fast());
+    assert!(!result.succeeded());
+    assert!(
+        !result.log.contains("WrongPasswordSentinel"),
+        "{}",
+        result.log
+    );
+}
+
+#[test]
+fn a_proxy_that_refuses_or_answers_html_gives_a_clean_error() {
+    let ca = TestCa::new();
+    let tls = || ca.server_tls(&["localhost"]).with_url_host("localhost");
+    for (mode, expected) in [
+        (ProxyMode::Status407, "407"),
+        (ProxyMode::AnswerHtml(200), ""),
+    ] {
+        let token = TokenEndpoint::builder()
+            .request_token(REQUEST_TOKEN)
+            .tls(tls())
+            .start()
+            .expect("token");
+        let sts = Sts::builder().tls(tls()).start().expect("sts");
+        let proxy = ConnectProxy::builder()
+            .mode(mode.clone())
+            .start()
+            .expect("proxy");
+        let mut env = proxy_env(&token, &sts);
+        env.trust_ca(&ca)
+            .expect("ca")
+            .set("HTTPS_PROXY", proxy.url());
+        let (result, _) = run_once(&mut env);
+        assert!(result.log.contains(expected), "{mode:?}: {}", result.log);
+        assert!(
+            !result.log.contains("<html"),
+            "{mode:?}: the proxy's page was echoed"
+        );
+        assert_eq!(token.calls(), 0);
+    }
+}
