@@ -96,7 +96,7 @@ fn image() -> &'static str {
         run_checked(
             podman()
                 .current_dir(repo())
-                .args(["build", "--quiet", "--network=none"])
+                .args(["build", "--quiet", "--no-cache", "--network=none"])
                 .args([
                     "--build-arg",
                     "BINARY_FROM=host",
