@@ -96,7 +96,7 @@ fn image() -> &'static str {
         run_checked(
             podman()
                 .current_dir(repo())
-                .args(["build", "--quiet", "--network=none"])
+                .args(["build", "--quiet", "--no-cache", "--network=none"])
                 .args([
                     "--build-arg",
                     "BINARY_FROM=host",
@@ -336,13 +336,23 @@ fn the_image_resolves_a_host_name_and_trusts_the_ca_from_ssl_cert_file() {
     assert!(sts.url().starts_with(&format!("https://{host}:")));
     let add_host = format!("{host}:127.0.0.1");
 
-    // Without the CA the handshake must fail: the built-in roots do not know the test CA.
-    let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("runner environment");
-    env.input("disable-retry", "true");
+    // Without the CA the handshake must fail, at once: the built-in roots do not know the test
+    // CA, and an untrusted certificate is not a transient failure.
+    let env = RunnerEnv::for_stand_ins(&token, &sts).expect("runner environment");
+    let started = Instant::now();
     let out = run_image(&env, "/oidc-assume", &["--add-host", &add_host]);
     let log = log_of(&out);
     assert_eq!(out.status.code(), Some(1), "{log}");
-    assert_eq!(errors(&log).len(), 1, "{log}");
+    let errors = errors(&log);
+    assert_eq!(errors.len(), 1, "{log}");
+    assert!(
+        errors[0].contains("TLS") && errors[0].contains("SSL_CERT_FILE"),
+        "{log}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "not retried: {log}"
+    );
     assert_nothing_written(&env);
 
     // A PEM file under RUNNER_TEMP, named by its host path as a workflow would: the runner's

@@ -74,6 +74,14 @@ fn scenarios() -> Vec<Scenario> {
         Scenario::new("token endpoint not JSON", false).token(Behaviour::NotJson),
         Scenario::new("token endpoint no value", false).token(Behaviour::NoValue),
         Scenario::new("token endpoint not a JWT", false).token(Behaviour::NotJwt),
+        Scenario::new("token endpoint empty value", false).token(Behaviour::EmptyValue),
+        Scenario::new("token endpoint non-string value", false).token(Behaviour::NonStringValue),
+        Scenario::new("token endpoint endless body", false).token(Behaviour::EndlessChunked),
+        Scenario::new("token endpoint trickle", false)
+            .token(Behaviour::trickle())
+            .input("action-timeout-s", "2"),
+        Scenario::new("token endpoint 429 then success", true)
+            .token(Behaviour::Status(429, "slow".to_owned())),
         Scenario::new("token endpoint oversized token", false).token(Behaviour::Oversized),
         Scenario::new("token endpoint huge body", false).token(Behaviour::HugeBody),
         Scenario::new("token endpoint redirect", false).token(Behaviour::Redirect(
