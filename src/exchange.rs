@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::claims::Claims;
 use crate::http::{self, ClientError, ClientSettings};
-use crate::inputs::{Config, TokenSource, is_loopback};
+use crate::inputs::{Config, TokenSource};
 use crate::oidc::{TokenClient, TokenError};
 use crate::retry::{Attempts, Backoff, Deadline};
 use crate::runner::Console;
@@ -113,15 +113,15 @@ pub async fn exchange<W: Write>(
     tuning: &Tuning,
 ) -> Result<Outcome, ExchangeError> {
     let inputs = &config.inputs;
-    let token_client = token_client(config, tuning)?;
+    if let TokenSource::Missing { partial } = &config.token_source {
+        return Err(ExchangeError::MissingPermission { partial: *partial });
+    }
+    // One client for both calls: the roots are parsed once and the two calls share one pool.
+    let http = http_client(config, tuning)?;
+    let token_client = token_client(config, http.clone())?;
     let endpoint = inputs.sts_endpoint.as_ref().map(url::Url::as_str);
-    let sts_http = http_client(
-        config,
-        tuning,
-        endpoint.is_none_or(|e| e.starts_with("https:")),
-    )?;
     let sts = StsClient::new(
-        sts_http,
+        http,
         inputs.region.name(),
         endpoint,
         tuning.request_timeout + Duration::from_secs(1),
@@ -240,48 +240,46 @@ async fn attempt_loop<W: Write>(
     }
 }
 
-fn token_client(config: &Config, tuning: &Tuning) -> Result<TokenClient, ExchangeError> {
+fn token_client(config: &Config, http: reqwest::Client) -> Result<TokenClient, ExchangeError> {
     match &config.token_source {
         TokenSource::Missing { partial } => {
             Err(ExchangeError::MissingPermission { partial: *partial })
         }
-        TokenSource::File(path) => {
-            let http = http_client(config, tuning, false)?;
-            Ok(TokenClient::file(http, path.clone()))
-        }
-        TokenSource::GitHub { url, token } => {
-            let http = http_client(
-                config,
-                tuning,
-                !(url.scheme() == "http" && is_loopback(url)),
-            )?;
-            Ok(TokenClient::github(
-                http,
-                url,
-                token.clone(),
-                &config.inputs.audience,
-            ))
-        }
+        TokenSource::File(path) => Ok(TokenClient::file(http, path.clone())),
+        TokenSource::GitHub { url, token } => Ok(TokenClient::github(
+            http,
+            url,
+            token.clone(),
+            &config.inputs.audience,
+        )),
     }
 }
 
-fn http_client(
-    config: &Config,
-    tuning: &Tuning,
-    needs_tls: bool,
-) -> Result<reqwest::Client, ExchangeError> {
+fn http_client(config: &Config, tuning: &Tuning) -> Result<reqwest::Client, ExchangeError> {
     let settings = ClientSettings {
         network: config.network.clone(),
-        needs_tls: needs_tls
-            || config
-                .network
-                .https_proxy
-                .as_ref()
-                .is_some_and(|p| p.reveal().scheme() == "https"),
+        needs_tls: needs_tls(config),
         connect_timeout: tuning.connect_timeout,
         request_timeout: tuning.request_timeout,
     };
     http::build_client(&settings).map_err(ExchangeError::Client)
+}
+
+/// Whether any endpoint or proxy speaks TLS, so that the roots must be loaded. Plain `http` is
+/// accepted only to loopback, so the stand-ins and local tests skip the roots entirely.
+fn needs_tls(config: &Config) -> bool {
+    let token =
+        matches!(&config.token_source, TokenSource::GitHub { url, .. } if url.scheme() == "https");
+    let sts = config
+        .inputs
+        .sts_endpoint
+        .as_ref()
+        .is_none_or(|url| url.scheme() == "https");
+    let proxy = [&config.network.https_proxy, &config.network.http_proxy]
+        .into_iter()
+        .flatten()
+        .any(|p| p.reveal().scheme() == "https");
+    token || sts || proxy
 }
 
 /// An error and its causes on one line, for retry notes and deadline messages.

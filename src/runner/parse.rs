@@ -128,6 +128,18 @@ pub fn parse_command_with(line: &str, registered: impl Fn(&str) -> bool) -> Opti
     parse_v2(line, &registered).or_else(|| parse_legacy(line, &registered))
 }
 
+/// Splits a command's `name[ properties]` part; `None` unless the name is one the runner knows.
+fn registered_name<'a>(
+    info: &'a str,
+    registered: &impl Fn(&str) -> bool,
+) -> Option<(&'a str, Option<&'a str>)> {
+    let (name, props) = match info.split_once(' ') {
+        Some((name, props)) => (name, Some(props)),
+        None => (info, None),
+    };
+    (!name.is_empty() && registered(name)).then_some((name, props))
+}
+
 fn parse_v2(line: &str, registered: &impl Fn(&str) -> bool) -> Option<Command> {
     // .NET `TrimStart()` trims `char.IsWhiteSpace`, the same set as Rust's `char::is_whitespace`.
     let message = line.trim_start();
@@ -135,13 +147,7 @@ fn parse_v2(line: &str, registered: &impl Fn(&str) -> bool) -> Option<Command> {
     let end = rest.find("::")?;
     let info = &rest[..end];
     let data = &rest[end + 2..];
-    let (name, props) = match info.find(' ') {
-        Some(space) => (&info[..space], Some(&info[space + 1..])),
-        None => (info, None),
-    };
-    if name.is_empty() || !registered(name) {
-        return None;
-    }
+    let (name, props) = registered_name(info, registered)?;
     let mut command = Command {
         name: name.to_owned(),
         properties: Vec::new(),
@@ -164,13 +170,7 @@ fn parse_legacy(line: &str, registered: &impl Fn(&str) -> bool) -> Option<Comman
     let close = after.find(']')?;
     let info = &after[..close];
     let data = &after[close + 1..];
-    let (name, props) = match info.find(' ') {
-        Some(space) => (&info[..space], Some(&info[space + 1..])),
-        None => (info, None),
-    };
-    if name.is_empty() || !registered(name) {
-        return None;
-    }
+    let (name, props) = registered_name(info, registered)?;
     let mut command = Command {
         name: name.to_owned(),
         properties: Vec::new(),
