@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use crate::deliver::deliver;
 use crate::exchange::{Outcome, Tuning, exchange};
 use crate::inputs::{self, Config};
-use crate::report::{self, RunError};
+use crate::report::{self, RunError, Signal};
 use crate::runner::Console;
 
 /// Exchange the GitHub Actions OIDC token for AWS credentials (run with no arguments as the action).
@@ -46,6 +46,11 @@ pub fn run_action<W: Write>(env: &HashMap<String, String>, out: W, tuning: &Tuni
     // The request token is masked before anything else is printed, invalid inputs included.
     if let Some(token) = inputs::request_token(env)
         && console.add_mask(token.reveal()).is_err()
+    {
+        return ExitCode::from(report::EXIT_FAILURE);
+    }
+    if let Some(account) = inputs::account_to_mask(env)
+        && console.add_mask(&account).is_err()
     {
         return ExitCode::from(report::EXIT_FAILURE);
     }
@@ -106,8 +111,8 @@ async fn exchange_until_signal<W: Write>(
     };
     tokio::select! {
         result = exchange(config, console, tuning) => result.map_err(RunError::from),
-        () = sigterm => Err(RunError::Interrupted("SIGTERM")),
-        _ = tokio::signal::ctrl_c() => Err(RunError::Interrupted("SIGINT")),
+        () = sigterm => Err(RunError::Interrupted(Signal::Terminate)),
+        _ = tokio::signal::ctrl_c() => Err(RunError::Interrupted(Signal::Interrupt)),
     }
 }
 

@@ -284,10 +284,15 @@ fn needs_tls(config: &Config) -> bool {
 
 /// An error and its causes on one line, for retry notes and deadline messages.
 pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut parts = vec![error.to_string()];
+    let mut parts: Vec<String> = vec![error.to_string()];
     let mut cause = error.source();
     while let Some(current) = cause {
-        parts.push(current.to_string());
+        let text = current.to_string();
+        // A message that already quotes its cause (or a wrapper with the same text) would
+        // print it twice.
+        if !parts.last().is_some_and(|last| last.contains(&text)) {
+            parts.push(text);
+        }
         cause = current.source();
     }
     parts.join(": ")

@@ -200,6 +200,22 @@ pub fn request_token(env: &HashMap<String, String>) -> Option<Secret> {
         .map(|t| Secret::new(t.as_str()))
 }
 
+/// The account id in `role-to-assume` when `mask-aws-account-id` asks for it to be hidden, read
+/// before the inputs are validated so that it can be masked before the first line is printed
+/// (the role ARN is in that line and in every failure diagnosis). Any value of the flag other
+/// than a false one counts: an invalid flag still hides the account while it is reported.
+pub fn account_to_mask(env: &HashMap<String, String>) -> Option<String> {
+    let flag = non_empty(env, "INPUT_MASK-AWS-ACCOUNT-ID")?;
+    if matches!(flag, "false" | "False" | "FALSE") {
+        return None;
+    }
+    let arn = non_empty(env, "INPUT_ROLE-TO-ASSUME")?;
+    arn.split(':')
+        .nth(4)
+        .filter(|account| account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_owned)
+}
+
 /// Whether `AWS_SKIP_CLEANUP_STEP` asks the post step to leave the variables alone.
 pub fn skip_cleanup(env: &HashMap<String, String>) -> bool {
     env.get("AWS_SKIP_CLEANUP_STEP")
@@ -346,11 +362,13 @@ impl<'a> Reader<'a> {
         let value = self
             .input("role-session-name")
             .unwrap_or(DEFAULT_SESSION_NAME);
-        let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c);
-        if !(2..=64).contains(&value.len()) || !value.chars().all(allowed) {
+        if !(2..=64).contains(&value.len()) || !value.chars().all(session_name_char) {
             self.problem(
                 "role-session-name",
-                "must be 2 to 64 characters from letters, digits and `_+=,.@-`",
+                format!(
+                    "must be 2 to 64 characters from letters, digits and `_+=,.@-`; the nearest valid name is `{}`",
+                    nearest_session_name(value)
+                ),
             );
             return None;
         }
@@ -632,6 +650,27 @@ impl<'a> Reader<'a> {
         }
         files
     }
+}
+
+/// A character STS accepts in a session name (`[\w+=,.@-]*`, the `RoleSessionName` pattern in
+/// <https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html>).
+fn session_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+}
+
+/// The valid session name closest to `value`: every other character becomes `_`, a name too
+/// short is padded with `_`, one too long is cut at 64. `${{ github.actor }}` is
+/// `dependabot[bot]` for Dependabot, which becomes `dependabot_bot_`.
+pub fn nearest_session_name(value: &str) -> String {
+    let mut name: String = value
+        .chars()
+        .map(|c| if session_name_char(c) { c } else { '_' })
+        .take(64)
+        .collect();
+    while name.len() < 2 {
+        name.push('_');
+    }
+    name
 }
 
 /// Checks a role ARN: `arn:<partition>:iam::<12 digits>:role/<path/name>`.

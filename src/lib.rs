@@ -16,6 +16,7 @@
 //! - [`claims`]: JWT claim decoding, for display and diagnosis only.
 //! - [`sts`]: the `AssumeRoleWithWebIdentity` call and its error classes; [`sts_http`] adapts our HTTP
 //!   client to the SDK.
+//! - [`sts_messages`]: the refusals STS is known to send, recognised by code and message.
 //! - [`retry`]: the single retry, backoff and deadline policy.
 //! - [`exchange`]: token then STS, retried as one unit under one deadline.
 //! - [`deliver`]: masks, checks and one append per runner file.
@@ -48,4 +49,5 @@ pub mod runner;
 pub mod secret;
 pub mod sts;
 pub mod sts_http;
+pub mod sts_messages;
 pub mod transport;

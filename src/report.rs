@@ -1,6 +1,6 @@
 //! The one place that decides what a failed run prints and its exit code.
 //!
-//! One `::error::` annotation with the message, then the causes and the help on plain lines. All of
+//! One `::error::` annotation with the message and its causes, then the help on plain lines. All of
 //! it passes through the runner module, which escapes annotation data and neutralises untrusted text
 //! (an endpoint's message, a claim value) so that it cannot issue workflow commands.
 
@@ -8,7 +8,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::deliver::DeliverError;
-use crate::diagnose;
+use crate::diagnose::{self, Help};
 use crate::exchange::ExchangeError;
 use crate::inputs::{Config, InputErrors};
 use crate::runner::Console;
@@ -32,7 +32,35 @@ pub enum RunError {
     Deliver(#[from] DeliverError),
     /// Stopped by a signal before anything was written.
     #[error("stopped by {0} before any credentials were written; nothing was written")]
-    Interrupted(&'static str),
+    Interrupted(Signal),
+}
+
+/// A signal that stops the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// `SIGTERM`: the runner cancels a step this way.
+    Terminate,
+    /// `SIGINT`: Ctrl-C in a local run.
+    Interrupt,
+}
+
+impl Signal {
+    /// The exit code a shell reports for a process this signal ended: 128 plus its number.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Signal::Terminate => 128 + 15,
+            Signal::Interrupt => 128 + 2,
+        }
+    }
+}
+
+impl std::fmt::Display for Signal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Signal::Terminate => "SIGTERM",
+            Signal::Interrupt => "SIGINT",
+        })
+    }
 }
 
 /// Prints the failure and returns the exit code.
@@ -45,7 +73,7 @@ pub fn failure<W: Write>(
     let _ = print(console, error, config);
     ExitCode::from(match error {
         RunError::Inputs(_) => EXIT_INVALID_INPUT,
-        RunError::Interrupted(_) => 128 + 15,
+        RunError::Interrupted(signal) => signal.exit_code(),
         _ => EXIT_FAILURE,
     })
 }
@@ -62,21 +90,40 @@ fn print<W: Write>(
         }
         return Ok(());
     }
+    // The annotation carries the whole chain, each cause once: it is what the run's summary
+    // page shows, and a second copy of the causes on plain lines would only repeat it.
     console.error(&format!(
         "oidc-assume: {}",
         crate::exchange::error_chain(error)
     ))?;
-    let mut cause = std::error::Error::source(error);
-    while let Some(current) = cause {
-        console.info(&format!("  caused by: {current}"))?;
-        cause = current.source();
-    }
     if let (RunError::Exchange(exchange), Some(config)) = (error, config)
         && let Some((sts, claims)) = exchange.sts()
     {
-        for line in diagnose::help_lines(sts, claims, &config.inputs) {
-            console.info(&line)?;
+        for help in diagnose::help(sts, claims, &config.inputs) {
+            print_help(console, &help)?;
         }
     }
     Ok(())
+}
+
+fn print_help<W: Write>(console: &mut Console<W>, help: &Help) -> std::io::Result<()> {
+    match help {
+        Help::Text(text) => console.info(text),
+        Help::Claims(claims) => {
+            console.info("The ID token's claims (not secret; the signature is):")?;
+            for (name, value) in claims {
+                console.info(&format!("  {name}: {value}"))?;
+            }
+            Ok(())
+        }
+        Help::Copy { intro, line } => {
+            console.info(intro)?;
+            if let Err(why) = console.copyable(line)? {
+                console.info(&format!(
+                    "  (not printed: {why}, and a line to copy is shown exactly as it must be used or not at all)"
+                ))?;
+            }
+            Ok(())
+        }
+    }
 }

@@ -128,6 +128,14 @@ impl StsError {
         }
     }
 
+    /// STS's message, if it sent an error code.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            StsError::Service { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
     /// Whether the trust policy refused this token: the case worth a diagnosis.
     pub fn is_access_denied(&self) -> bool {
         matches!(self.code(), Some("AccessDenied" | "AccessDeniedException"))
@@ -158,7 +166,10 @@ pub fn classify_code(code: &str, message: &str, status: Option<u16>) -> Retry {
     match code {
         "IDPCommunicationError" => Retry::Transient,
         // STS could not fetch GitHub's keys: transient. Any other invalid token is permanent.
-        "InvalidIdentityToken" if message.to_ascii_lowercase().contains("verification key") => {
+        "InvalidIdentityToken"
+            if crate::sts_messages::recognise(code, message)
+                == Some(crate::sts_messages::Refusal::VerificationKey) =>
+        {
             Retry::Transient
         }
         "ExpiredTokenException" | "ExpiredToken" => Retry::Once,

@@ -215,36 +215,47 @@ fn version_and_self_check() {
 }
 
 #[test]
-fn sigterm_during_a_call_exits_promptly_and_writes_nothing() {
-    let token = TokenEndpoint::builder()
-        .default_behaviour(Behaviour::NoHeaders)
-        .start()
-        .expect("token");
-    let sts = Sts::start();
-    let env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
-    let child =
-        oidc_assume_stand_ins::scrubbed_command(env!("CARGO_BIN_EXE_oidc-assume"), env.vars())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-    let started = Instant::now();
-    while token.calls() == 0 && started.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(20));
+fn a_signal_during_a_call_exits_as_a_shell_reports_it_and_writes_nothing() {
+    for (signal, code) in [("TERM", 143), ("INT", 130)] {
+        let token = TokenEndpoint::builder()
+            .default_behaviour(Behaviour::NoHeaders)
+            .start()
+            .expect("token");
+        let sts = Sts::start();
+        let env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
+        let child =
+            oidc_assume_stand_ins::scrubbed_command(env!("CARGO_BIN_EXE_oidc-assume"), env.vars())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn");
+        let started = Instant::now();
+        while token.calls() == 0 && started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(
+            token.calls(),
+            1,
+            "SIG{signal}: the token request is in flight"
+        );
+        let killed = std::process::Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let sent = Instant::now();
+        let output = child.wait_with_output().expect("wait");
+        assert!(
+            sent.elapsed() < Duration::from_secs(2),
+            "took {:?}",
+            sent.elapsed()
+        );
+        assert_eq!(output.status.code(), Some(code), "SIG{signal}");
+        assert!(
+            text(&output.stdout).contains(&format!("stopped by SIG{signal}")),
+            "{}",
+            text(&output.stdout)
+        );
+        assert_nothing_written(&env);
     }
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let sent = Instant::now();
-    let output = child.wait_with_output().expect("wait");
-    assert!(
-        sent.elapsed() < Duration::from_secs(2),
-        "took {:?}",
-        sent.elapsed()
-    );
-    assert_eq!(output.status.code(), Some(143));
-    assert!(text(&output.stdout).contains("stopped by SIGTERM"));
-    assert_nothing_written(&env);
 }

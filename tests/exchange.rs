@@ -390,6 +390,11 @@ fn access_denied_is_not_retried_and_explains_the_claims() {
     assert_eq!((token.calls(), sts.calls()), (1, 1));
     let log = &result.log;
     assert!(errors(log)[0].contains("AccessDenied"), "{log}");
+    assert_eq!(
+        log.matches("Not authorized to perform").count(),
+        1,
+        "each cause is printed once:\n{log}"
+    );
     for expected in [
         "  sub: repo:octo-org/octo-repo:ref:refs/heads/main",
         "  aud: sts.amazonaws.com",
@@ -404,6 +409,32 @@ fn access_denied_is_not_retried_and_explains_the_claims() {
         assert!(log.contains(expected), "missing {expected:?} in\n{log}");
     }
     assert_nothing_written(&env);
+}
+
+#[test]
+fn a_masked_account_is_masked_before_the_first_line_that_shows_it() {
+    for fault in [Some(StsError::AccessDenied), None] {
+        let (token, sts) = stand_ins();
+        if let Some(fault) = &fault {
+            sts.push(fault.fault());
+        }
+        let mut env = env_for(&token, &sts);
+        env.input("mask-aws-account-id", "true");
+        let log = run(&env).log;
+        let account = "111122223333";
+        let mut lines = log.lines();
+        let masked_at = lines
+            .position(|line| line == format!("::add-mask::{account}"))
+            .expect("the account is masked");
+        let before: Vec<&str> = log.lines().take(masked_at).collect();
+        assert!(
+            before.iter().all(|line| line.starts_with("::add-mask::")),
+            "{fault:?}: only masks come before it:\n{log}"
+        );
+        for line in log.lines().filter(|l| !l.starts_with("::add-mask::")) {
+            assert!(!line.contains(account), "{fault:?}: shown in {line:?}");
+        }
+    }
 }
 
 #[test]
@@ -478,7 +509,9 @@ fn only_the_verification_key_case_of_invalid_identity_token_is_retried() {
     assert!(!result.succeeded());
     assert_eq!(sts.calls(), 1);
     assert!(
-        result.log.contains("client ids") || result.log.contains("audiences"),
+        result
+            .log
+            .contains("is not a client id (audience) of the account's OIDC provider"),
         "{}",
         result.log
     );

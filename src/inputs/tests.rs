@@ -406,3 +406,45 @@ fn web_identity_token_file_is_resolved_from_the_workspace_and_symlinks_refused()
     ]);
     assert_eq!(problems(&env), ["web-identity-token-file"]);
 }
+
+#[test]
+fn an_invalid_session_name_gets_the_nearest_valid_one() {
+    for (given, nearest) in [
+        ("dependabot[bot]", "dependabot_bot_"),
+        ("a", "a_"),
+        ("café au lait", "caf__au_lait"),
+        ("ok.name@x", "ok.name@x"),
+    ] {
+        assert_eq!(super::nearest_session_name(given), nearest, "{given}");
+    }
+    assert_eq!(super::nearest_session_name(&"x".repeat(70)).len(), 64);
+    let env = with(&[("INPUT_ROLE-SESSION-NAME", "dependabot[bot]")]);
+    let Err(InputErrors(found)) = Config::from_map(&env) else {
+        panic!("refused")
+    };
+    assert!(
+        found[0]
+            .message
+            .ends_with("the nearest valid name is `dependabot_bot_`"),
+        "{}",
+        found[0].message
+    );
+}
+
+#[test]
+fn the_account_to_mask_is_read_before_validation() {
+    assert_eq!(super::account_to_mask(&base()), None);
+    let masked = with(&[("INPUT_MASK-AWS-ACCOUNT-ID", "true")]);
+    assert_eq!(
+        super::account_to_mask(&masked).as_deref(),
+        Some("111122223333")
+    );
+    // An invalid flag is reported, and the account stays hidden meanwhile.
+    let invalid = with(&[("INPUT_MASK-AWS-ACCOUNT-ID", "yes")]);
+    assert_eq!(
+        super::account_to_mask(&invalid).as_deref(),
+        Some("111122223333")
+    );
+    let off = with(&[("INPUT_MASK-AWS-ACCOUNT-ID", "False")]);
+    assert_eq!(super::account_to_mask(&off), None);
+}

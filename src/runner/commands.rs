@@ -93,6 +93,62 @@ pub fn neutralise_multiline(text: &str) -> String {
         .join("\n")
 }
 
+/// Why a line meant to be copied (a command, a JSON value) cannot be printed exactly as it must
+/// be used. Such a line is never altered to make it printable: it is left out, and the reason
+/// shown instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Uncopyable {
+    /// A line break, tab or other control character: the line would be cut or garbled.
+    #[error("it would hold a line break or another control character")]
+    ControlCharacter,
+    /// An invisible or reordering character (zero-width, bidi override): what a reader sees
+    /// would differ from what is pasted.
+    #[error("it would hold an invisible or text-reordering character")]
+    HiddenCharacter,
+    /// `::` at the line's start, or `##[` anywhere: the runner would read a workflow command.
+    #[error("the runner would read part of it as a workflow command (`::` or `##[`)")]
+    CommandMarker,
+    /// A value registered as a secret: the runner would show `***` in its place.
+    #[error("it holds a value masked as a secret")]
+    Masked,
+}
+
+/// Checks that `line` can be printed as it is: no control or hidden character, no `::` at its
+/// start (after whitespace, which the runner trims) and no `##[` anywhere (the two forms of
+/// workflow command the runner recognises; see the module doc).
+pub fn check_copyable(line: &str) -> Result<(), Uncopyable> {
+    if line.chars().any(char::is_control) {
+        return Err(Uncopyable::ControlCharacter);
+    }
+    if line.chars().any(is_hidden) {
+        return Err(Uncopyable::HiddenCharacter);
+    }
+    if line.trim_start().starts_with("::") || line.contains("##[") {
+        return Err(Uncopyable::CommandMarker);
+    }
+    Ok(())
+}
+
+/// JSON on one line that [`check_copyable`] accepts and that parses back to the same value:
+/// serde's escapes for control characters, plus `\uXXXX` for hidden characters and for a `[`
+/// after `#`. Outside strings JSON holds neither, so the escapes land only inside strings, where
+/// they keep the value equal.
+pub fn copyable_json(value: &serde_json::Value) -> String {
+    let compact = value.to_string();
+    let mut out = String::with_capacity(compact.len());
+    for c in compact.chars() {
+        if is_hidden(c) || (c == '[' && out.ends_with('#')) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn push_hex(out: &mut String, c: char) {
     let code = u32::from(c);
     if code < 0x80 {

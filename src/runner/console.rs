@@ -3,7 +3,9 @@
 use std::fmt;
 use std::io::{self, Write};
 
-use super::commands::{escape_data, escape_property, neutralise, neutralise_multiline};
+use super::commands::{
+    Uncopyable, check_copyable, escape_data, escape_property, neutralise, neutralise_multiline,
+};
 use super::mask::redact;
 
 /// Severity of an annotation: the `::error::`, `::warning::` and `::notice::` commands.
@@ -101,6 +103,19 @@ impl<W: Write> Console<W> {
     pub fn info(&mut self, line: &str) -> io::Result<()> {
         let text = neutralise(&self.redact(line));
         self.emit(&format!("{text}\n"))
+    }
+
+    /// Writes a line meant to be copied (a command, a JSON value) byte for byte, or nothing and
+    /// the reason when that is not safe ([`check_copyable`]) or it holds a masked value. Unlike
+    /// [`Console::info`] it never alters the text: an altered command is worse than none.
+    pub fn copyable(&mut self, line: &str) -> io::Result<Result<(), Uncopyable>> {
+        if let Err(why) = check_copyable(line) {
+            return Ok(Err(why));
+        }
+        if self.redact(line) != line {
+            return Ok(Err(Uncopyable::Masked));
+        }
+        self.emit(&format!("{line}\n")).map(Ok)
     }
 
     /// Writes `::debug::message` when debug output is on; does nothing otherwise.

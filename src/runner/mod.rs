@@ -25,7 +25,8 @@ mod replay;
 mod summary;
 
 pub use commands::{
-    escape_data, escape_property, neutralise, neutralise_bounded, neutralise_multiline,
+    Uncopyable, check_copyable, copyable_json, escape_data, escape_property, neutralise,
+    neutralise_bounded, neutralise_multiline,
 };
 pub use console::{Console, Level};
 pub use files::{ENV_NAMES, FileCommandError, FileCommands, FileKind, OUTPUT_NAMES, append};
