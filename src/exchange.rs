@@ -129,7 +129,10 @@ pub async fn exchange<W: Write>(
 
     tracing::debug!(
         "STS endpoint {}; deadline {} s; at most {} attempt(s)",
-        endpoint.map_or_else(|| inputs.region.sts_endpoint(), str::to_owned),
+        inputs
+            .sts_endpoint
+            .as_ref()
+            .map_or_else(|| inputs.region.sts_endpoint(), crate::http::display_url),
         inputs.action_timeout.as_secs(),
         inputs.max_attempts
     );
@@ -275,10 +278,11 @@ fn needs_tls(config: &Config) -> bool {
         .sts_endpoint
         .as_ref()
         .is_none_or(|url| url.scheme() == "https");
-    let proxy = [&config.network.https_proxy, &config.network.http_proxy]
-        .into_iter()
-        .flatten()
-        .any(|p| p.reveal().scheme() == "https");
+    let proxy = config
+        .network
+        .https_proxy
+        .as_ref()
+        .is_some_and(|p| p.reveal().scheme() == "https");
     token || sts || proxy
 }
 

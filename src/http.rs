@@ -6,6 +6,7 @@
 //! binary (a `scratch` image has no CA store) plus any extra CA, and they are loaded only when an
 //! endpoint actually speaks TLS.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +22,20 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest response body read from either endpoint. Real answers are a few KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What `localhost` connects to; the port is the URL's.
+const LOCALHOST: [SocketAddr; 2] = [
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+    SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 0),
+];
+
+/// A URL as it may be printed: without a user name or password.
+pub fn display_url(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
+}
 
 /// Settings for [`build_client`].
 #[derive(Debug, Clone)]
@@ -60,19 +75,20 @@ pub fn build_client(settings: &ClientSettings) -> Result<reqwest::Client, Client
         .timeout(settings.request_timeout)
         .read_timeout(settings.request_timeout)
         .user_agent(concat!("oidc-assume/", env!("CARGO_PKG_VERSION")))
-        .tls_backend_preconfigured(tls_config(settings)?);
+        .tls_backend_preconfigured(tls_config(settings)?)
+        // `localhost` is this machine without asking the resolver, as curl does: a scratch
+        // image may have no /etc/hosts, and musl would then ask DNS (RFC 6761 section 6.3).
+        .resolve_to_addrs("localhost", &LOCALHOST);
     let no_proxy_list = settings.network.no_proxy.as_deref().unwrap_or_default();
     // `*` alone means "no proxy for any host" (curl's convention); reqwest's matcher does not know it.
     if no_proxy_list.split(',').any(|entry| entry.trim() == "*") {
         return builder.build().map_err(ClientError::Build);
     }
-    let no_proxy = reqwest::NoProxy::from_string(no_proxy_list);
+    // `https` URLs only: a plain `http` request (loopback only) would hand the proxy the bearer
+    // request token or the JWT in clear text, while CONNECT carries only ciphertext.
     if let Some(proxy) = &settings.network.https_proxy {
+        let no_proxy = reqwest::NoProxy::from_string(no_proxy_list);
         let proxy = reqwest::Proxy::https(proxy.reveal().as_str()).map_err(ClientError::Build)?;
-        builder = builder.proxy(proxy.no_proxy(no_proxy.clone()));
-    }
-    if let Some(proxy) = &settings.network.http_proxy {
-        let proxy = reqwest::Proxy::http(proxy.reveal().as_str()).map_err(ClientError::Build)?;
         builder = builder.proxy(proxy.no_proxy(no_proxy));
     }
     builder.build().map_err(ClientError::Build)

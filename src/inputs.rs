@@ -112,10 +112,10 @@ pub struct RunnerFiles {
 /// Proxy and trust settings applied to both the token request and STS.
 #[derive(Debug, Clone, Default)]
 pub struct NetworkSettings {
-    /// Proxy for `https` URLs.
+    /// Proxy for `https` URLs. Plain `http` is accepted only to loopback, and such a request
+    /// never goes through a proxy: the bearer request token and the JWT would cross it in
+    /// clear text. `http_proxy`/`HTTP_PROXY` are therefore not read at all.
     pub https_proxy: Option<ProxyUrl>,
-    /// Proxy for `http` URLs.
-    pub http_proxy: Option<ProxyUrl>,
     /// Hosts that bypass the proxy, in `NO_PROXY` syntax.
     pub no_proxy: Option<String>,
     /// Extra CA certificates (PEM) trusted besides the built-in roots: `SSL_CERT_FILE`.
@@ -580,19 +580,9 @@ impl<'a> Reader<'a> {
                 .iter()
                 .find_map(|n| non_empty(env, n).map(|v| ((*n).to_owned(), v)))
         };
-        let (https_proxy, http_proxy) = match self.input("http-proxy") {
-            Some(value) => {
-                let proxy = self.proxy("http-proxy", value);
-                (proxy.clone(), proxy)
-            }
-            None => {
-                let https = first(&["https_proxy", "HTTPS_PROXY"]);
-                let http = first(&["http_proxy", "HTTP_PROXY"]);
-                (
-                    https.and_then(|(name, v)| self.proxy(&name, v)),
-                    http.and_then(|(name, v)| self.proxy(&name, v)),
-                )
-            }
+        let https_proxy = match self.input("http-proxy") {
+            Some(value) => self.proxy("http-proxy", value),
+            None => first(&["https_proxy", "HTTPS_PROXY"]).and_then(|(name, v)| self.proxy(&name, v)),
         };
         let no_proxy = self
             .input("no-proxy")
@@ -602,7 +592,6 @@ impl<'a> Reader<'a> {
         let extra_ca_file = non_empty(self.env, "SSL_CERT_FILE").map(PathBuf::from);
         NetworkSettings {
             https_proxy,
-            http_proxy,
             no_proxy,
             extra_ca_file,
         }
@@ -753,11 +742,18 @@ fn check_partition(arn_partition: &str, region_partition: Option<Partition>) -> 
 }
 
 /// Parses an endpoint URL: `https`, or plain `http` to a loopback address only, so that no token
-/// crosses a network in clear text.
+/// crosses a network in clear text. A user name or password in the URL is refused: neither
+/// endpoint uses one, and it would be one more secret to keep out of every log line.
 fn endpoint_url(value: &str) -> Result<Url, String> {
     let url = Url::parse(value).map_err(|_| {
         "must be an absolute URL such as `https://sts.us-east-1.amazonaws.com`".to_owned()
     })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "must not carry a user name or password (`user:password@`); neither endpoint takes one"
+                .to_owned(),
+        );
+    }
     match url.scheme() {
         "https" if url.host_str().is_some() => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
@@ -766,10 +762,13 @@ fn endpoint_url(value: &str) -> Result<Url, String> {
     }
 }
 
-/// Whether a URL names this machine (`localhost`, `127.0.0.0/8`, `::1`).
+/// Whether a URL names this machine: a literal loopback address (`127.0.0.0/8`, `::1`) or
+/// `localhost` itself, which the HTTP client maps to 127.0.0.1 and ::1 without asking the
+/// resolver ([`crate::http::build_client`]). Other names, `*.localhost` included, are not
+/// loopback: musl and glibc send them to DNS, which may answer anything.
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,

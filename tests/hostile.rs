@@ -333,41 +333,68 @@ fn https_proxy_variables_carry_both_calls() {
     }
 }
 
+/// Stand-ins that speak TLS as `localhost`, and an environment that trusts their CA.
+fn tls_stand_ins(ca: &TestCa) -> (TokenEndpoint, Sts, RunnerEnv) {
+    let tls = || ca.server_tls(&["localhost"]).with_url_host("localhost");
+    let token = TokenEndpoint::builder().tls(tls()).start().expect("token");
+    let sts = Sts::builder().tls(tls()).start().expect("sts");
+    let mut env = proxy_env(&token, &sts);
+    env.trust_ca(ca).expect("ca");
+    (token, sts, env)
+}
+
 #[test]
-fn http_proxy_and_the_proxy_input_carry_plain_http_calls() {
+fn plain_http_loopback_calls_never_go_through_a_proxy() {
     let token = TokenEndpoint::start();
     let sts = Sts::start();
     let proxy = ConnectProxy::start();
-    let mut env = proxy_env(&token, &sts);
-    env.set("http_proxy", proxy.url());
-    assert!(run_with(&env, &fast()).succeeded());
-    assert_eq!(
-        proxy.calls(),
-        2,
-        "token request and STS call, both through the proxy"
-    );
+    for setting in ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "input"] {
+        let mut env = proxy_env(&token, &sts);
+        assert!(env.get("ACTIONS_ID_TOKEN_REQUEST_URL").is_some_and(|u| u.starts_with("http://")));
+        if setting == "input" {
+            env.input("http-proxy", proxy.url());
+        } else {
+            env.set(setting, proxy.url());
+        }
+        let result = run_with(&env, &fast());
+        assert!(result.succeeded(), "{setting}: {}", result.log);
+        assert_eq!(
+            proxy.calls(),
+            0,
+            "{setting}: a plain-http request (bearer token, JWT) reached the proxy"
+        );
+    }
+    assert_eq!((token.calls(), sts.calls()), (5, 5));
+}
 
-    let other = ConnectProxy::start();
-    let mut env = proxy_env(&token, &sts);
-    env.set("HTTP_PROXY", proxy.url())
-        .input("http-proxy", other.url());
-    assert!(run_with(&env, &fast()).succeeded());
-    assert_eq!(other.calls(), 2, "the input wins over the variables");
+#[test]
+fn the_proxy_input_wins_over_the_variables() {
+    let ca = TestCa::new();
+    let (_token, _sts, mut env) = tls_stand_ins(&ca);
+    let variable = ConnectProxy::start();
+    let input = ConnectProxy::start();
+    env.set("HTTPS_PROXY", variable.url())
+        .input("http-proxy", input.url());
+    let result = run_with(&env, &fast());
+    assert!(result.succeeded(), "{}", result.log);
+    assert_eq!((input.calls(), variable.calls()), (2, 0));
 }
 
 #[test]
 fn no_proxy_bypasses_the_proxy_by_host_suffix_and_star() {
-    for (no_proxy, via_input) in [
-        ("127.0.0.1", false),
-        ("localhost,127.0.0.1", false),
-        ("*", false),
-        ("127.0.0.1", true),
+    let ca = TestCa::new();
+    for (no_proxy, via_input, bypassed) in [
+        ("localhost", false, true),
+        ("example.com,localhost", false, true),
+        (".localhost,localhost", false, true),
+        ("*", false, true),
+        ("localhost", true, true),
+        // A control: a list that does not name the host leaves the proxy in use.
+        ("example.com", false, false),
     ] {
-        let token = TokenEndpoint::start();
-        let sts = Sts::start();
+        let (_token, _sts, mut env) = tls_stand_ins(&ca);
         let proxy = ConnectProxy::start();
-        let mut env = proxy_env(&token, &sts);
-        env.set("HTTP_PROXY", proxy.url());
+        env.set("HTTPS_PROXY", proxy.url());
         if via_input {
             env.input("no-proxy", no_proxy);
         } else {
@@ -375,27 +402,14 @@ fn no_proxy_bypasses_the_proxy_by_host_suffix_and_star() {
         }
         let result = run_with(&env, &fast());
         assert!(result.succeeded(), "{no_proxy}: {}", result.log);
-        assert_eq!(proxy.calls(), 0, "{no_proxy}: the proxy was used");
+        let expected = if bypassed { 0 } else { 2 };
+        assert_eq!(proxy.calls(), expected, "{no_proxy}: proxy calls");
     }
-    // A domain suffix, for hosts reached by name.
-    let ca = TestCa::new();
-    let tls = || ca.server_tls(&["localhost"]).with_url_host("localhost");
-    let token = TokenEndpoint::builder().tls(tls()).start().expect("token");
-    let sts = Sts::builder().tls(tls()).start().expect("sts");
-    let proxy = ConnectProxy::start();
-    let mut env = proxy_env(&token, &sts);
-    env.trust_ca(&ca)
-        .expect("ca")
-        .set("HTTPS_PROXY", proxy.url())
-        .set("no_proxy", ".localhost,localhost");
-    assert!(run_with(&env, &fast()).succeeded());
-    assert_eq!(proxy.calls(), 0);
 }
 
 #[test]
 fn proxy_credentials_are_sent_but_never_printed() {
-    let token = TokenEndpoint::start();
-    let sts = Sts::start();
+    let ca = TestCa::new();
     let proxy = ConnectProxy::builder()
         .mode(ProxyMode::RequireAuth {
             user: "builder".to_owned(),
@@ -403,25 +417,31 @@ fn proxy_credentials_are_sent_but_never_printed() {
         })
         .start()
         .expect("proxy");
-    let mut env = proxy_env(&token, &sts);
+    let (_token, _sts, mut env) = tls_stand_ins(&ca);
     env.set(
-        "HTTP_PROXY",
+        "HTTPS_PROXY",
         proxy.url_with_credentials("builder", "ProxyPassw0rdSentinel"),
     )
     .set("RUNNER_DEBUG", "1");
     let result = run_with(&env, &fast());
     assert!(result.succeeded(), "{}", result.log);
-    assert!(proxy.proxy_authorizations().iter().all(Option::is_some));
+    let authorizations = proxy.proxy_authorizations();
+    assert_eq!(authorizations.len(), 2, "both calls through the proxy");
+    assert!(authorizations.iter().all(Option::is_some));
     assert!(!result.log.contains("ProxyPassw0rdSentinel"));
 
-    // Wrong credentials: a clean, permanent error that still hides the password.
-    let mut env = proxy_env(&token, &sts);
+    // Wrong credentials: a clean, permanent error (one attempt) that still hides the password.
+    let (token, _sts, mut env) = tls_stand_ins(&ca);
     env.set(
-        "HTTP_PROXY",
+        "HTTPS_PROXY",
         proxy.url_with_credentials("builder", "WrongPasswordSentinel"),
     );
+    let before = proxy.calls();
     let result = run_with(&env, &fast());
     assert!(!result.succeeded());
+    assert_eq!(proxy.calls() - before, 1, "a refused password is not retried");
+    assert_eq!(token.calls(), 0);
+    assert!(result.log.contains("407"), "{}", result.log);
     assert!(
         !result.log.contains("WrongPasswordSentinel"),
         "{}",

@@ -114,6 +114,8 @@ fn good_values_are_accepted() {
         &[("INPUT_STS-ENDPOINT", "https://sts.example.com")],
         &[("INPUT_STS-ENDPOINT", "http://127.0.0.1:4566")],
         &[("AWS_ENDPOINT_URL_STS", "http://localhost:5000")],
+        &[("AWS_ENDPOINT_URL_STS", "http://LOCALHOST:5000")],
+        &[("AWS_ENDPOINT_URL_STS", "http://[::1]:5000")],
         &[("INPUT_HTTP-PROXY", "http://user:pass@proxy.example:3128")],
         &[
             ("HTTPS_PROXY", "proxy.example:3128"),
@@ -266,6 +268,24 @@ fn bad_values_name_their_input() {
             "sts-endpoint",
         ),
         (&[("INPUT_STS-ENDPOINT", "not a url")], "sts-endpoint"),
+        // Names under .localhost go to DNS: not loopback, so no plain http.
+        (
+            &[("INPUT_STS-ENDPOINT", "http://sts.localhost:4566")],
+            "sts-endpoint",
+        ),
+        (
+            &[("ACTIONS_ID_TOKEN_REQUEST_URL", "http://evil.localhost/token")],
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+        ),
+        // Credentials in an endpoint URL would be one more secret to keep out of the log.
+        (
+            &[("INPUT_STS-ENDPOINT", "https://user:pass@sts.example.com")],
+            "sts-endpoint",
+        ),
+        (
+            &[("AWS_ENDPOINT_URL", "http://user@127.0.0.1:4566")],
+            "AWS_ENDPOINT_URL",
+        ),
         (
             &[("INPUT_STS-ENDPOINT", "ftp://sts.example.com")],
             "sts-endpoint",
@@ -383,7 +403,6 @@ fn proxy_inputs_and_variables() {
     let proxy = network.https_proxy.expect("proxy");
     assert_eq!(proxy.reveal().host_str(), Some("proxy"));
     assert!(!proxy.to_string().contains("s3cret") && !format!("{proxy:?}").contains("s3cret"));
-    assert!(network.http_proxy.is_some());
 }
 
 #[test]
@@ -447,4 +466,23 @@ fn the_account_to_mask_is_read_before_validation() {
     );
     let off = with(&[("INPUT_MASK-AWS-ACCOUNT-ID", "False")]);
     assert_eq!(super::account_to_mask(&off), None);
+}
+
+#[test]
+fn plain_http_proxy_variables_are_not_read() {
+    let env = with(&[
+        ("HTTP_PROXY", "http://proxy.example:3128"),
+        ("http_proxy", "not a url at all"),
+    ]);
+    let network = Config::from_map(&env).expect("valid").network;
+    assert!(network.https_proxy.is_none());
+}
+
+#[test]
+fn printed_urls_carry_no_credentials() {
+    let url = url::Url::parse("https://user:pa55@sts.example.com:8443/x?y=1").expect("url");
+    assert_eq!(
+        crate::http::display_url(&url),
+        "https://sts.example.com:8443/x?y=1"
+    );
 }
