@@ -1,11 +1,13 @@
 //! Hands the credentials to the job: masks first, then one append per runner file.
 //!
-//! Everything is checked and rendered before the first byte is written, and every target file is
-//! checked to exist, so a failed run leaves nothing partial behind
+//! Everything is checked and rendered before the first byte is written, every target file is
+//! checked to be a regular file, and a write that fails half-way is cut back in every file, so a
+//! failed run leaves nothing partial behind. The step summary is written last and its failure
+//! is only a warning
 //! (<https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/workflow-commands-for-github-actions#environment-files>).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::exchange::Outcome;
 use crate::inputs::Config;
@@ -36,14 +38,6 @@ pub enum DeliverError {
     AccountNotAllowed {
         /// The account (masked in the log when `mask-aws-account-id` is true).
         account: String,
-    },
-    /// A runner file is missing.
-    #[error("the runner file `{}` ({variable}) does not exist; nothing was written", .path.display())]
-    MissingFile {
-        /// The variable that names it.
-        variable: &'static str,
-        /// The path.
-        path: PathBuf,
     },
     /// A file command could not be rendered or appended.
     #[error("cannot write the runner's files")]
@@ -156,24 +150,29 @@ pub fn deliver<W: Write>(
             env.render().map_err(DeliverError::Files)?,
         ));
     }
-    if let Some(path) = &config.files.step_summary {
-        writes.push(("GITHUB_STEP_SUMMARY", path, summary_text));
-    }
-    for (variable, path, _) in &writes {
-        if !path.is_file() {
-            return Err(DeliverError::MissingFile {
-                variable,
-                path: path.to_path_buf(),
-            });
-        }
-    }
     for (variable, path, content) in &writes {
         tracing::debug!(
             "appending {} bytes to {variable} ({})",
             content.len(),
             path.display()
         );
-        crate::runner::append(variable, path, content).map_err(DeliverError::Files)?;
+    }
+    let batch: Vec<(&str, &Path, &str)> = writes
+        .iter()
+        .map(|(variable, path, content)| (*variable, *path, content.as_str()))
+        .collect();
+    crate::runner::append_all(&batch).map_err(DeliverError::Files)?;
+    // The summary comes after the credentials and cannot fail the step: the page is for people,
+    // and a failure to write it must not undo (or half-do) what the next steps depend on.
+    if let Some(path) = &config.files.step_summary
+        && let Err(e) = crate::runner::append("GITHUB_STEP_SUMMARY", path, &summary_text)
+    {
+        console
+            .warning(&format!(
+                "the step summary was not written ({}); the credentials were handed over",
+                crate::exchange::error_chain(&e)
+            ))
+            .map_err(DeliverError::Log)?;
     }
     Ok(())
 }

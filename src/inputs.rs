@@ -582,7 +582,9 @@ impl<'a> Reader<'a> {
         };
         let https_proxy = match self.input("http-proxy") {
             Some(value) => self.proxy("http-proxy", value),
-            None => first(&["https_proxy", "HTTPS_PROXY"]).and_then(|(name, v)| self.proxy(&name, v)),
+            None => {
+                first(&["https_proxy", "HTTPS_PROXY"]).and_then(|(name, v)| self.proxy(&name, v))
+            }
         };
         let no_proxy = self
             .input("no-proxy")

@@ -378,6 +378,30 @@ fn the_image_resolves_a_host_name_and_trusts_the_ca_from_ssl_cert_file() {
 
 #[test]
 #[ignore = "needs podman; run by scripts/test"]
+fn the_image_reaches_localhost_without_etc_hosts() {
+    // A scratch image has no /etc/hosts of its own, and musl would ask DNS for `localhost`:
+    // the binary maps it to the loopback addresses itself.
+    let token = TokenEndpoint::start();
+    let sts = Sts::start();
+    let on_localhost = |url: String| url.replace("127.0.0.1", "localhost");
+    let env = RunnerEnv::new(
+        &on_localhost(token.url()),
+        token.request_token(),
+        &on_localhost(sts.url()),
+    )
+    .expect("runner environment");
+    assert!(
+        env.get("ACTIONS_ID_TOKEN_REQUEST_URL")
+            .is_some_and(|u| u.starts_with("http://localhost:"))
+    );
+    let out = run_image(&env, "/oidc-assume", &["--no-hosts"]);
+    let log = log_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert_eq!((token.calls(), sts.calls()), (1, 1), "{log}");
+}
+
+#[test]
+#[ignore = "needs podman; run by scripts/test"]
 fn the_image_fails_clearly_without_the_id_token_permission() {
     let token = TokenEndpoint::start();
     let sts = Sts::start();

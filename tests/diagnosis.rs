@@ -268,7 +268,10 @@ fn each_known_refusal_gets_its_own_explanation() {
         ),
     ] {
         let log = refused_by(Fault::error(400, code, message));
-        assert!(log.contains(expected), "{message}: missing {expected:?}\n{log}");
+        assert!(
+            log.contains(expected),
+            "{message}: missing {expected:?}\n{log}"
+        );
         assert!(
             !log.contains("did not admit this job's token"),
             "{message}: the trust-policy diagnosis is for AccessDenied only\n{log}"

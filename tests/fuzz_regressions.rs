@@ -97,7 +97,7 @@ fn proxy_credentials_stay_hidden_in_config_debug() {
         ("GITHUB_OUTPUT", "/tmp/out"),
         ("GITHUB_ENV", "/tmp/env"),
         (
-            "HTTP_PROXY",
+            "HTTPS_PROXY",
             "proxy-user-sentinel:Proxy-Password-Sentinel@us-isob-east-1/#f",
         ),
     ]))

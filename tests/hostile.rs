@@ -348,9 +348,18 @@ fn plain_http_loopback_calls_never_go_through_a_proxy() {
     let token = TokenEndpoint::start();
     let sts = Sts::start();
     let proxy = ConnectProxy::start();
-    for setting in ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "input"] {
+    for setting in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "input",
+    ] {
         let mut env = proxy_env(&token, &sts);
-        assert!(env.get("ACTIONS_ID_TOKEN_REQUEST_URL").is_some_and(|u| u.starts_with("http://")));
+        assert!(
+            env.get("ACTIONS_ID_TOKEN_REQUEST_URL")
+                .is_some_and(|u| u.starts_with("http://"))
+        );
         if setting == "input" {
             env.input("http-proxy", proxy.url());
         } else {
@@ -439,7 +448,11 @@ fn proxy_credentials_are_sent_but_never_printed() {
     let before = proxy.calls();
     let result = run_with(&env, &fast());
     assert!(!result.succeeded());
-    assert_eq!(proxy.calls() - before, 1, "a refused password is not retried");
+    assert_eq!(
+        proxy.calls() - before,
+        1,
+        "a refused password is not retried"
+    );
     assert_eq!(token.calls(), 0);
     assert!(result.log.contains("407"), "{}", result.log);
     assert!(

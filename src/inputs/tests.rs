@@ -274,7 +274,10 @@ fn bad_values_name_their_input() {
             "sts-endpoint",
         ),
         (
-            &[("ACTIONS_ID_TOKEN_REQUEST_URL", "http://evil.localhost/token")],
+            &[(
+                "ACTIONS_ID_TOKEN_REQUEST_URL",
+                "http://evil.localhost/token",
+            )],
             "ACTIONS_ID_TOKEN_REQUEST_URL",
         ),
         // Credentials in an endpoint URL would be one more secret to keep out of the log.

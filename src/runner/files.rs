@@ -123,6 +123,37 @@ pub enum FileCommandError {
         /// The path it named.
         path: PathBuf,
     },
+    /// The path is not a regular file (a directory, a FIFO, a device): the runner creates a
+    /// regular file for every step.
+    #[error(
+        "{variable} points to {path}, which is {kind}, not a regular file; the runner creates a \
+         regular file for every step, so refusing to continue (fail closed)"
+    )]
+    NotRegular {
+        /// The variable that named the file.
+        variable: String,
+        /// The path it named.
+        path: PathBuf,
+        /// What the path is instead.
+        kind: &'static str,
+    },
+    /// A write failed and the bytes this run had already appended to this file could not be
+    /// removed: the file may hold a partial entry, so the job must not go on.
+    #[error(
+        "cannot cut {variable} ({path}) back to its {length} bytes after a failed write; it may \
+         hold a partial entry: fail the job"
+    )]
+    CutBackFailed {
+        /// The variable that named the file.
+        variable: String,
+        /// The path it named.
+        path: PathBuf,
+        /// Its length before this run wrote to it.
+        length: u64,
+        /// What the operating system said.
+        #[source]
+        source: io::Error,
+    },
     /// The file exists but could not be opened or written: check that the action runs as root
     /// in its container (no `USER` in the Dockerfile) and that the disk is not full.
     #[error("cannot append to {variable} ({path})")]
@@ -256,56 +287,159 @@ impl FileCommands {
 }
 
 /// Appends `content` to the file at `path`, which the environment variable `variable` named
-/// (`GITHUB_ENV`, `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`; used in messages).
+/// (`GITHUB_ENV`, `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`; used in messages): [`append_all`] for
+/// one file.
+pub fn append(variable: &str, path: &Path, content: &str) -> Result<(), FileCommandError> {
+    append_all(&[(variable, path, content)])
+}
+
+/// Appends to several runner files as one unit: every file is checked and opened before the
+/// first byte is written, and if any write fails, every file already written, the failed one
+/// included, is cut back to the length it had before.
 ///
-/// The file must exist already: the runner creates it for each step, so a missing file means
-/// something is wrong and this fails closed ([`FileCommandError::MissingFile`]). The file is
-/// opened for appending (never truncated), `content` goes out in one `write_all` (preceded by a
-/// line feed if the file does not end with one, so the first entry starts on its own line).
+/// The files must exist already and be regular files: the runner creates one for each step, so
+/// a missing file, a directory or a FIFO means something is wrong and this fails closed. Each
+/// file is opened for appending and `content` goes out in one `write_all` (preceded by a line
+/// feed if the file does not end with one, so the first entry starts on its own line).
+///
+/// Files are appended to, never truncated, with one exception: the cut-back after a failed
+/// write, which removes only the bytes this call appended, so that a failure half-way (a full
+/// disk, `EFBIG` from a file size limit) leaves no credential behind in a file the runner will
+/// read.
 ///
 /// The data is not synced to disk: the runner reads the file after the step ends, through the
 /// same page cache, so it sees every byte without a sync, and a host that loses power loses the
 /// job too. The toolkit's `issueFileCommand` does not sync either. Each `fdatasync` cost 0.3 to
 /// 8 ms here (docs/benchmarks.md), three of them per run.
-pub fn append(variable: &str, path: &Path, content: &str) -> Result<(), FileCommandError> {
+pub fn append_all(writes: &[(&str, &Path, &str)]) -> Result<(), FileCommandError> {
+    let mut opened = Vec::with_capacity(writes.len());
+    for (variable, path, content) in writes {
+        opened.push((open_regular(variable, path)?, *content));
+    }
+    for index in 0..opened.len() {
+        let (target, content) = &mut opened[index];
+        if let Err(source) = target.write(content) {
+            let failed = FileCommandError::Io {
+                variable: target.variable.clone(),
+                path: target.path.clone(),
+                source,
+            };
+            for (written, _) in opened.iter_mut().take(index + 1) {
+                if let Err(source) = written.cut_back() {
+                    return Err(FileCommandError::CutBackFailed {
+                        variable: written.variable.clone(),
+                        path: written.path.clone(),
+                        length: written.length_before,
+                        source,
+                    });
+                }
+            }
+            return Err(failed);
+        }
+    }
+    Ok(())
+}
+
+/// A runner file opened for appending, with its length before this action wrote to it.
+struct Target {
+    variable: String,
+    path: PathBuf,
+    file: File,
+    readable: bool,
+    length_before: u64,
+}
+
+impl Target {
+    fn write(&mut self, content: &str) -> io::Result<()> {
+        let needs_line_feed = self.readable && ends_without_line_feed(&mut self.file)?;
+        let mut block = String::with_capacity(content.len() + 1);
+        if needs_line_feed {
+            block.push('\n');
+        }
+        block.push_str(content);
+        self.file.write_all(block.as_bytes())?;
+        self.file.flush()
+    }
+
+    fn cut_back(&mut self) -> io::Result<()> {
+        self.file.set_len(self.length_before)
+    }
+}
+
+/// Opens a runner file for appending, never creating or truncating it, and only if it is a
+/// regular file: checked by path first (opening a FIFO for writing would block until a reader
+/// comes), then again on the opened descriptor, which is what is written.
+fn open_regular(variable: &str, path: &Path) -> Result<Target, FileCommandError> {
     let io_error = |source: io::Error| FileCommandError::Io {
         variable: variable.to_owned(),
         path: path.to_owned(),
         source,
     };
-    let (mut file, readable) = open_for_append(path).map_err(|source| {
-        if source.kind() == io::ErrorKind::NotFound {
-            FileCommandError::MissingFile {
+    let not_regular = |kind: &'static str| FileCommandError::NotRegular {
+        variable: variable.to_owned(),
+        path: path.to_owned(),
+        kind,
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => return Err(not_regular(file_kind(&meta.file_type()))),
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(FileCommandError::MissingFile {
                 variable: variable.to_owned(),
                 path: path.to_owned(),
-            }
-        } else {
-            io_error(source)
+            });
         }
-    })?;
-    // Pipes and devices (a local run may point a variable at /dev/stderr) cannot seek.
-    let regular = file.metadata().map_err(io_error)?.is_file();
-    let needs_line_feed =
-        regular && readable && ends_without_line_feed(&mut file).map_err(io_error)?;
-    let mut block = String::with_capacity(content.len() + 1);
-    if needs_line_feed {
-        block.push('\n');
+        Err(e) => return Err(io_error(e)),
     }
-    block.push_str(content);
-    file.write_all(block.as_bytes()).map_err(io_error)?;
-    file.flush().map_err(io_error)?;
-    Ok(())
+    let (file, readable) = open_for_append(path).map_err(io_error)?;
+    let meta = file.metadata().map_err(io_error)?;
+    if !meta.is_file() {
+        return Err(not_regular(file_kind(&meta.file_type())));
+    }
+    Ok(Target {
+        variable: variable.to_owned(),
+        path: path.to_owned(),
+        file,
+        readable,
+        length_before: meta.len(),
+    })
 }
 
-/// Opens without ever creating or truncating. Read access only serves the last-byte check, so
-/// a file we may write but not read is still written; the flag says whether it is readable.
+/// What a path that is not a regular file is, for the message.
+fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Opens without ever creating or truncating, and without blocking should the path have become
+/// a FIFO since it was checked. Read access only serves the last-byte check, so a file we may
+/// write but not read is still written; the flag says whether it is readable.
 fn open_for_append(path: &Path) -> io::Result<(File, bool)> {
-    match OpenOptions::new().read(true).append(true).open(path) {
-        Ok(file) => Ok((file, true)),
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => OpenOptions::new()
+    use std::os::unix::fs::OpenOptionsExt;
+    let open = |read: bool| {
+        OpenOptions::new()
+            .read(read)
             .append(true)
+            .custom_flags(libc::O_NONBLOCK)
             .open(path)
-            .map(|file| (file, false)),
+    };
+    match open(true) {
+        Ok(file) => Ok((file, true)),
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            open(false).map(|file| (file, false))
+        }
         Err(e) => Err(e),
     }
 }

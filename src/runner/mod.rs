@@ -29,7 +29,9 @@ pub use commands::{
     neutralise_bounded, neutralise_multiline,
 };
 pub use console::{Console, Level};
-pub use files::{ENV_NAMES, FileCommandError, FileCommands, FileKind, OUTPUT_NAMES, append};
+pub use files::{
+    ENV_NAMES, FileCommandError, FileCommands, FileKind, OUTPUT_NAMES, append, append_all,
+};
 pub use parse::{
     Command, CommandForm, ParseError, parse_command, parse_file_commands, unescape_data,
     unescape_property,
