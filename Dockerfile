@@ -16,7 +16,13 @@
 ARG BINARY_FROM=source
 ARG TARGETARCH
 
-FROM docker.io/library/rust:1.95-alpine AS source
+# The Rust image for the from-source build: the same Rust as the workflows' RUSTUP_TOOLCHAIN, to be
+# pinned by digest (FROM docker.io/library/rust:1.95.0-alpine@sha256:<digest>) so that what runners
+# build for `image: Dockerfile` cannot change under a moved tag. The digest is not set yet: the
+# release workflow refuses to release until it is, and its error names the digest the tag resolves
+# to (check it with `docker buildx imagetools inspect docker.io/library/rust:1.95.0-alpine`).
+# BINARY_FROM=host builds never pull this image.
+FROM docker.io/library/rust:1.95.0-alpine AS source
 RUN apk add --no-cache musl-dev
 WORKDIR /src
 COPY . .
