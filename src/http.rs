@@ -134,9 +134,25 @@ pub enum BodyError {
     /// The body was larger than [`MAX_BODY_BYTES`].
     #[error("the response body is larger than {MAX_BODY_BYTES} bytes")]
     TooLarge,
-    /// The connection failed or timed out while reading.
-    #[error("the response body could not be read")]
-    Read(#[source] crate::transport::TransportError),
+    /// The status line and headers arrived, the body did not: it stopped coming, or its framing
+    /// was broken. The endpoint did answer, so this is not a connection failure, and another
+    /// attempt would most likely meet the same answer.
+    #[error("the answer could not be read ({reason})")]
+    Unreadable {
+        /// What went wrong, in fixed words (a cause's own text could carry a URL).
+        reason: &'static str,
+    },
+}
+
+impl BodyError {
+    fn unreadable(error: &reqwest::Error) -> BodyError {
+        let reason = if error.is_timeout() {
+            "it stopped arriving within the request timeout"
+        } else {
+            "its framing is broken or the connection closed before its end"
+        };
+        BodyError::Unreadable { reason }
+    }
 }
 
 /// Reads a response body, refusing more than [`MAX_BODY_BYTES`]: a hostile or broken endpoint cannot
@@ -152,7 +168,7 @@ pub async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, Bod
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| BodyError::Read(crate::transport::classify_transport(e)))?
+        .map_err(|e| BodyError::unreadable(&e))?
     {
         if body.len() + chunk.len() > MAX_BODY_BYTES {
             return Err(BodyError::TooLarge);

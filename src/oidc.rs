@@ -93,7 +93,6 @@ impl TokenError {
                 }
             }
             TokenError::Transport(e) => e.retry(),
-            TokenError::Body(BodyError::Read(_)) => Retry::Transient,
             _ => Retry::Permanent,
         }
     }
@@ -227,32 +226,68 @@ fn parse_answer(body: &[u8]) -> Result<Secret, TokenError> {
     }
 }
 
+/// Reads the JWT from `web-identity-token-file`, by one descriptor: opened without following a
+/// symbolic link (`O_NOFOLLOW`) and without blocking on a FIFO (`O_NONBLOCK`), then checked to be
+/// a regular file of at most the largest token STS accepts, then read from that descriptor. The
+/// path is never used again after the open, so the file cannot be swapped between the checks
+/// and the read. It is read again on every attempt: the file may be refreshed in between.
 async fn read_token_file(path: &Path) -> Result<Secret, TokenError> {
-    let meta = tokio::fs::symlink_metadata(path)
-        .await
-        .map_err(|source| TokenError::File {
-            path: path.to_owned(),
-            source,
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+
+    let file_error = |source: std::io::Error| TokenError::File {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                file_error(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "it is a symbolic link; give the path of the token file itself",
+                ))
+            } else {
+                file_error(e)
+            }
         })?;
-    if meta.len() > (MAX_TOKEN_CHARS as u64) + 64 {
-        let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
-        return Err(TokenError::FileForm {
-            path: path.to_owned(),
-            source: TokenFormError::TooLong { len },
-        });
+    let meta = file.metadata().map_err(file_error)?;
+    if !meta.is_file() {
+        return Err(file_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is not a regular file",
+        )));
     }
-    let text = tokio::fs::read_to_string(path)
-        .await
-        .map_err(|source| TokenError::File {
-            path: path.to_owned(),
-            source,
-        })?;
+    // Base64url is ASCII, so the character limit is a byte limit; a little room for a newline.
+    let cap = (MAX_TOKEN_CHARS as u64) + 64;
+    let too_long = |len: u64| TokenError::FileForm {
+        path: path.to_owned(),
+        source: TokenFormError::TooLong {
+            len: usize::try_from(len).unwrap_or(usize::MAX),
+        },
+    };
+    if meta.len() > cap {
+        return Err(too_long(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(file_error)?;
+    if bytes.len() as u64 > cap {
+        return Err(too_long(bytes.len() as u64));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| TokenError::FileForm {
+        path: path.to_owned(),
+        source: TokenFormError::NotJwt,
+    })?;
     Ok(Secret::new(text.trim()))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{TokenError, parse_answer, with_audience};
+    use super::{TokenError, parse_answer, read_token_file, with_audience};
     use crate::retry::Retry;
     use url::Url;
 
@@ -299,5 +334,49 @@ mod tests {
                 "{status}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn the_token_file_is_read_by_one_descriptor_that_is_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let token = dir.path().join("token");
+        std::fs::write(&token, "a.b.c\n").expect("write");
+        let read = read_token_file(&token)
+            .await
+            .expect("a regular file is read");
+        assert_eq!(read.reveal(), "a.b.c");
+
+        // Swapped for a link after the inputs were checked: refused at the open.
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "x.y.z").expect("write");
+        std::fs::remove_file(&token).expect("remove");
+        std::os::unix::fs::symlink(&elsewhere, &token).expect("symlink");
+        let err = read_token_file(&token)
+            .await
+            .expect_err("a link is refused");
+        assert!(
+            crate::exchange::error_chain(&err).contains("symbolic link"),
+            "{err:?}"
+        );
+
+        // A FIFO would block a plain open; it is refused at once.
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        let err = read_token_file(&fifo).await.expect_err("a FIFO is refused");
+        assert!(
+            crate::exchange::error_chain(&err).contains("not a regular file"),
+            "{err:?}"
+        );
+
+        let big = dir.path().join("big");
+        std::fs::write(&big, "a".repeat(30_000)).expect("write");
+        assert!(matches!(
+            read_token_file(&big).await,
+            Err(TokenError::FileForm { .. })
+        ));
     }
 }

@@ -108,9 +108,9 @@ pub enum StsError {
     /// No answer came.
     #[error("the request to STS failed")]
     Transport(#[source] TransportError),
-    /// The answer was too large to be STS's.
-    #[error("STS's answer was refused")]
-    TooLarge(#[source] BodyError),
+    /// The answer's body was too large to be STS's, or could not be read.
+    #[error("STS answered with a body that cannot be used")]
+    Body(#[source] BodyError),
     /// The answer lacked a field or held a value that cannot be used safely.
     #[error("STS's answer cannot be used: {0}")]
     BadCredentials(String),
@@ -154,9 +154,7 @@ impl StsError {
                 _ => Retry::Permanent,
             },
             StsError::Transport(e) => e.retry(),
-            StsError::TooLarge(_) | StsError::BadCredentials(_) | StsError::Sdk(_) => {
-                Retry::Permanent
-            }
+            StsError::Body(_) | StsError::BadCredentials(_) | StsError::Sdk(_) => Retry::Permanent,
         }
     }
 }
@@ -350,8 +348,12 @@ fn convert_error(error: SdkError<AssumeRoleWithWebIdentityError>) -> StsError {
                 if let Some(t) = current.downcast_ref::<TransportError>() {
                     return StsError::Transport(clone_transport(t));
                 }
-                if let Some(BodyError::TooLarge) = current.downcast_ref::<BodyError>() {
-                    return StsError::TooLarge(BodyError::TooLarge);
+                match current.downcast_ref::<BodyError>() {
+                    Some(BodyError::TooLarge) => return StsError::Body(BodyError::TooLarge),
+                    Some(BodyError::Unreadable { reason }) => {
+                        return StsError::Body(BodyError::Unreadable { reason });
+                    }
+                    None => {}
                 }
                 cause = current.source();
             }

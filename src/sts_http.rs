@@ -13,7 +13,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 
-use crate::http::{BodyError, read_capped};
+use crate::http::read_capped;
 use crate::transport::{TransportError, classify_transport};
 
 /// An SDK HTTP client backed by a [`reqwest::Client`].
@@ -73,13 +73,10 @@ async fn send(
         })?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let bytes = read_capped(response).await.map_err(|e| match e {
-        BodyError::TooLarge => ConnectorError::other(Box::new(BodyError::TooLarge), None),
-        BodyError::Read(TransportError::Timeout) => {
-            ConnectorError::timeout(Box::new(TransportError::Timeout))
-        }
-        BodyError::Read(e) => ConnectorError::io(Box::new(e)),
-    })?;
+    // Recognised by `sts::convert_error` below the SDK's wrapping, so it keeps its meaning.
+    let bytes = read_capped(response)
+        .await
+        .map_err(|e| ConnectorError::other(Box::new(e), None))?;
     let status =
         StatusCode::try_from(status).map_err(|e| ConnectorError::other(Box::new(e), None))?;
     let mut out = HttpResponse::new(status, SdkBody::from(bytes));

@@ -63,7 +63,14 @@ fn broken_token_answers_end_in_clean_errors() {
         ),
         (Behaviour::HugeBody, "larger than 65536 bytes"),
         (Behaviour::EndlessChunked, "larger than 65536 bytes"),
-        (Behaviour::trickle(), "no answer within the request timeout"),
+        (
+            Behaviour::trickle(),
+            "the answer could not be read (it stopped arriving within the request timeout)",
+        ),
+        (
+            Behaviour::BrokenChunked,
+            "the answer could not be read (its framing is broken or the connection closed before its end)",
+        ),
         (Behaviour::NoHeaders, "no answer within the request timeout"),
     ];
     for (behaviour, expected) in cases {
@@ -77,6 +84,31 @@ fn broken_token_answers_end_in_clean_errors() {
             result.log
         );
         assert_eq!(sts.calls(), 0, "{behaviour:?}");
+    }
+}
+
+#[test]
+fn an_answer_whose_body_cannot_be_read_is_not_retried() {
+    for behaviour in [Behaviour::BrokenChunked, Behaviour::trickle()] {
+        let token = token_endpoint(behaviour.clone());
+        let sts = Sts::start();
+        let env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
+        let mut tuning = fast();
+        tuning.request_timeout = Duration::from_millis(1500);
+        let result = run_with(&env, &tuning);
+        assert!(!result.succeeded());
+        assert_eq!(
+            token.calls(),
+            1,
+            "{behaviour:?}: one attempt\n{}",
+            result.log
+        );
+        assert!(
+            !result.log.contains("connection failed"),
+            "{behaviour:?}: the endpoint answered\n{}",
+            result.log
+        );
+        assert_nothing_written(&env);
     }
 }
 
@@ -168,9 +200,19 @@ fn broken_sts_answers_end_in_clean_errors() {
     let cases = [
         (Fault::Html(200), "could not be read as an STS response"),
         (Fault::Html(502), "could not be read as an STS response"),
-        (Fault::TruncatedXml, ""),
-        (Fault::EntityExpansionXml, ""),
-        (Fault::HugeBody, "STS's answer was refused"),
+        // The SDK accepts a cut-off success document and fills the missing expiry with 1970.
+        (
+            Fault::TruncatedXml,
+            "STS's answer cannot be used: the credentials' Expiration is already past",
+        ),
+        (
+            Fault::EntityExpansionXml,
+            "STS's answer (HTTP 200) could not be read as an STS response",
+        ),
+        (
+            Fault::HugeBody,
+            "STS answered with a body that cannot be used: the response body is larger than 65536 bytes",
+        ),
         (Fault::Hang, "no answer within the request timeout"),
         (
             Fault::Slow(Duration::from_secs(10)),
@@ -178,9 +220,12 @@ fn broken_sts_answers_end_in_clean_errors() {
         ),
         (
             Fault::Trickle(Duration::from_millis(500)),
-            "no answer within the request timeout",
+            "the answer could not be read (it stopped arriving within the request timeout)",
         ),
-        (Fault::CutOff, ""),
+        (
+            Fault::CutOff,
+            "the answer could not be read (its framing is broken or the connection closed before its end)",
+        ),
     ];
     for (fault, expected) in cases {
         let token = token_endpoint(Behaviour::Ok);
@@ -468,7 +513,10 @@ fn a_proxy_that_refuses_or_answers_html_gives_a_clean_error() {
     let tls = || ca.server_tls(&["localhost"]).with_url_host("localhost");
     for (mode, expected) in [
         (ProxyMode::Status407, "407"),
-        (ProxyMode::AnswerHtml(200), ""),
+        (
+            ProxyMode::AnswerHtml(200),
+            "the request to GitHub's token endpoint failed: the connection failed (the connection closed before a full answer)",
+        ),
     ] {
         let token = TokenEndpoint::builder()
             .request_token(REQUEST_TOKEN)

@@ -49,6 +49,11 @@ impl<T: Clone> Script<T> {
         self.queue.len()
     }
 
+    /// The item the next request will get, left in place.
+    pub fn peek(&self) -> &T {
+        self.queue.front().unwrap_or(&self.default)
+    }
+
     /// The item for the next request.
     pub fn next_item(&mut self) -> T {
         self.queue
@@ -89,6 +94,11 @@ pub enum Behaviour {
     HugeBody,
     /// `200`, chunked, a JSON prefix then filler bytes forever.
     EndlessChunked,
+    /// `200`, chunked, but every chunk-size line announces fewer bytes than the chunk holds
+    /// (broken framing no HTTP library sends), streamed without end. Written on the raw
+    /// connection, so it answers the first request of a new connection, before the bearer is
+    /// checked; a request on a kept-alive connection gets [`Behaviour::EndlessChunked`] instead.
+    BrokenChunked,
     /// `200` with a valid answer sent one byte per interval ([`TRICKLE_INTERVAL`] by default).
     Trickle(Duration),
     /// Accepts and reads the request, never answers (until the stand-in is dropped).

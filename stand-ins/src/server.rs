@@ -36,6 +36,17 @@ pub const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 pub(crate) type ResponseFuture = Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
 pub(crate) type Service = Arc<dyn Fn(Request<Incoming>) -> ResponseFuture + Send + Sync>;
 
+/// Asked when a connection opens: whether it gets a raw answer instead of HTTP service.
+pub(crate) type RawHook = Arc<dyn Fn() -> Option<RawAnswer> + Send + Sync>;
+
+/// Answers no HTTP library would send, written on the connection itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RawAnswer {
+    /// Reads the request head, then `200` with chunked transfer encoding whose chunk-size
+    /// lines announce 16 bytes for chunks of 64, without end (until the client goes away).
+    BrokenChunksForever,
+}
+
 /// A running listener; dropping it stops the server.
 pub(crate) struct Server {
     addr: SocketAddr,
@@ -51,6 +62,17 @@ impl Server {
         tls: Option<Arc<rustls::ServerConfig>>,
         service: Service,
     ) -> io::Result<Server> {
+        Server::start_with_raw(name, bind, tls, service, None)
+    }
+
+    /// [`Server::start`], asking `raw` on every new connection whether to answer it raw.
+    pub(crate) fn start_with_raw(
+        name: &str,
+        bind: IpAddr,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        service: Service,
+        raw: Option<RawHook>,
+    ) -> io::Result<Server> {
         let listener = std::net::TcpListener::bind(SocketAddr::new(bind, 0))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -62,7 +84,7 @@ impl Server {
         let thread = std::thread::Builder::new()
             .name(format!("stand-in {name}"))
             .spawn(move || {
-                runtime.block_on(accept_loop(listener, acceptor, service, stop));
+                runtime.block_on(accept_loop(listener, acceptor, service, raw, stop));
                 // Dropping the runtime here cancels every connection task still running.
                 drop(runtime);
             })?;
@@ -93,6 +115,7 @@ async fn accept_loop(
     listener: std::net::TcpListener,
     acceptor: Option<TlsAcceptor>,
     service: Service,
+    raw: Option<RawHook>,
     mut stop: oneshot::Receiver<()>,
 ) {
     let Ok(listener) = TcpListener::from_std(listener) else {
@@ -103,22 +126,64 @@ async fn accept_loop(
             _ = &mut stop => return,
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
-                tokio::spawn(serve_stream(stream, acceptor.clone(), service.clone()));
+                let answer = raw.as_ref().and_then(|hook| hook());
+                tokio::spawn(serve_stream(stream, acceptor.clone(), service.clone(), answer));
             }
         }
     }
 }
 
-async fn serve_stream(stream: TcpStream, acceptor: Option<TlsAcceptor>, service: Service) {
+async fn serve_stream(
+    stream: TcpStream,
+    acceptor: Option<TlsAcceptor>,
+    service: Service,
+    raw: Option<RawAnswer>,
+) {
     let _ = stream.set_nodelay(true);
     match acceptor {
         // A failed handshake (wrong name, unknown CA) is the client's business: just close.
         Some(acceptor) => {
             if let Ok(tls) = acceptor.accept(stream).await {
-                serve_io(tls, service).await;
+                serve_or_answer_raw(tls, service, raw).await;
             }
         }
-        None => serve_io(stream, service).await,
+        None => serve_or_answer_raw(stream, service, raw).await,
+    }
+}
+
+async fn serve_or_answer_raw<I>(io: I, service: Service, raw: Option<RawAnswer>)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    match raw {
+        Some(answer) => answer_raw(io, answer).await,
+        None => serve_io(io, service).await,
+    }
+}
+
+async fn answer_raw<I>(mut io: I, answer: RawAnswer)
+where
+    I: AsyncRead + AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // The request head, up to its blank line (the token request has no body).
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
+        match io.read(&mut byte).await {
+            Ok(1) => head.push(byte[0]),
+            _ => return,
+        }
+    }
+    match answer {
+        RawAnswer::BrokenChunksForever => {
+            let status = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+            if io.write_all(status).await.is_err() {
+                return;
+            }
+            let chunk = format!("10\r\n{}\r\n", "a".repeat(64));
+            while io.write_all(chunk.as_bytes()).await.is_ok() {}
+        }
     }
 }
 

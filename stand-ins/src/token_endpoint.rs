@@ -15,7 +15,7 @@ use crate::body::Body;
 use crate::faults::{Behaviour, HUGE_BODY_BYTES, Script};
 use crate::issuer::{Claims, Issuer};
 use crate::record::{RecordedRequest, Recorder, lock};
-use crate::server::{self, LOOPBACK, ResponseFuture, Server, Service};
+use crate::server::{self, LOOPBACK, RawAnswer, RawHook, ResponseFuture, Server, Service};
 use crate::tls::ServerTls;
 
 /// The token path; the URL the runner would give is `<base>/token?api-version=2.0`.
@@ -107,11 +107,22 @@ impl TokenEndpointBuilder {
         let service_state = state.clone();
         let service: Service =
             Arc::new(move |req| -> ResponseFuture { Box::pin(handle(service_state.clone(), req)) });
-        let server = Server::start(
+        let raw_state = state.clone();
+        let raw: RawHook = Arc::new(move || {
+            let mut script = lock(&raw_state.script);
+            if *script.peek() != Behaviour::BrokenChunked {
+                return None;
+            }
+            script.next_item();
+            raw_state.calls.fetch_add(1, Ordering::SeqCst);
+            Some(RawAnswer::BrokenChunksForever)
+        });
+        let server = Server::start_with_raw(
             "token endpoint",
             self.bind,
             self.tls.as_ref().map(ServerTls::config),
             service,
+            Some(raw),
         )?;
         let base_url = server::base_url(server.addr(), tls, url_host.as_deref());
         *lock(&base) = base_url.clone();
@@ -348,7 +359,7 @@ impl TokenState {
                     let body = json!({ "count": token.len(), "value": token, "padding": padding });
                     json_response(200, body.to_string())
                 }
-                Behaviour::EndlessChunked => server::respond(
+                Behaviour::EndlessChunked | Behaviour::BrokenChunked => server::respond(
                     200,
                     "application/json; charset=utf-8",
                     Body::endless(r#"{"count":1,"value":""#, b'a'),
