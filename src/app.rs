@@ -56,7 +56,15 @@ pub fn run_action<W: Write>(env: &HashMap<String, String>, out: W, tuning: &Tuni
     }
     let config = match Config::from_map(env) {
         Ok(config) => config,
-        Err(errors) => return report::failure(&mut console, &RunError::Inputs(errors), None),
+        Err(errors) => {
+            let summary = inputs::step_summary(env);
+            return report::failure(
+                &mut console,
+                &RunError::Inputs(errors),
+                None,
+                summary.as_deref(),
+            );
+        }
     };
     crate::logging::init(config.debug);
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -66,7 +74,8 @@ pub fn run_action<W: Write>(env: &HashMap<String, String>, out: W, tuning: &Tuni
         Ok(runtime) => runtime,
         Err(e) => {
             let error = RunError::Exchange(crate::exchange::ExchangeError::Log(e));
-            return report::failure(&mut console, &error, Some(&config));
+            let summary = config.files.step_summary.as_deref();
+            return report::failure(&mut console, &error, Some(&config), summary);
         }
     };
     let _file_size_signal = survive_file_size_limit(&runtime);
@@ -87,7 +96,10 @@ pub fn run_action<W: Write>(env: &HashMap<String, String>, out: W, tuning: &Tuni
             ));
             ExitCode::SUCCESS
         }
-        Err(error) => report::failure(&mut console, &error, Some(&config)),
+        Err(error) => {
+            let summary = config.files.step_summary.as_deref();
+            report::failure(&mut console, &error, Some(&config), summary)
+        }
     }
 }
 

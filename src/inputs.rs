@@ -222,6 +222,11 @@ pub fn skip_cleanup(env: &HashMap<String, String>) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
+/// `GITHUB_STEP_SUMMARY`, for the page of a run whose inputs were refused.
+pub fn step_summary(env: &HashMap<String, String>) -> Option<PathBuf> {
+    non_empty(env, "GITHUB_STEP_SUMMARY").map(PathBuf::from)
+}
+
 /// `GITHUB_ENV` for the post step.
 pub fn github_env(env: &HashMap<String, String>) -> Option<PathBuf> {
     non_empty(env, "GITHUB_ENV").map(PathBuf::from)

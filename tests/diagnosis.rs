@@ -295,3 +295,100 @@ fn the_immutable_subject_form_is_named() {
     let plain = refused_with(Claims::new());
     assert!(!plain.log.contains("immutable form"), "{}", plain.log);
 }
+
+/// The Markdown events of a step summary, as GitHub's renderer (CommonMark + tables) sees them.
+fn markdown_events(page: &str) -> Vec<pulldown_cmark::Event<'_>> {
+    pulldown_cmark::Parser::new_ext(page, pulldown_cmark::Options::ENABLE_TABLES).collect()
+}
+
+fn code_blocks(page: &str) -> Vec<String> {
+    use pulldown_cmark::{Event, Tag, TagEnd};
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for event in markdown_events(page) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => current = Some(String::new()),
+            Event::End(TagEnd::CodeBlock) => blocks.extend(current.take()),
+            Event::Text(text) => {
+                if let Some(block) = current.as_mut() {
+                    block.push_str(&text);
+                }
+            }
+            _ => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn a_refused_job_gets_a_step_summary_that_renders_literally() {
+    let branch = "x'$(touch${IFS}pwned)'<img src=x onerror=alert(1)>|`tick`";
+    let token = TokenEndpoint::builder()
+        .claims(
+            Claims::new()
+                .branch(branch)
+                .actor("<script>alert(1)</script>"),
+        )
+        .start()
+        .expect("token");
+    let sts = Sts::start();
+    sts.push(StsError::AccessDenied.fault());
+    let env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
+    let result = run(&env);
+    assert!(!result.succeeded());
+    let page = env.read_summary().expect("summary");
+    assert!(page.starts_with(common::FAILURE_HEADING), "{page}");
+
+    // No HTML reaches the page from the claims, and every copyable line is a code block holding
+    // exactly what the log printed.
+    for event in markdown_events(&page) {
+        assert!(
+            !matches!(
+                event,
+                pulldown_cmark::Event::Html(_) | pulldown_cmark::Event::InlineHtml(_)
+            ),
+            "raw HTML in the summary: {event:?}\n{page}"
+        );
+    }
+    let blocks = code_blocks(&page);
+    let command = line_after(&result.log, TRUST_INTRO).expect("command in the log");
+    assert!(blocks.iter().any(|b| b.trim_end() == command), "{blocks:?}");
+    let claims = line_after(&result.log, CLAIMS_INTRO).expect("claims in the log");
+    assert!(blocks.iter().any(|b| b.trim_end() == claims), "{blocks:?}");
+    assert_eq!(
+        blocks.len(),
+        4,
+        "condition, trust command, claims, explain: {blocks:?}"
+    );
+
+    // The claims table shows the values as text.
+    let text: String = markdown_events(&page)
+        .into_iter()
+        .filter_map(|e| match e {
+            pulldown_cmark::Event::Text(t) => Some(t.into_string()),
+            _ => None,
+        })
+        .collect();
+    assert!(text.contains(&format!("refs/heads/{branch}")), "{text}");
+    assert!(text.contains("<script>alert(1)</script>"), "{text}");
+
+    // Nothing secret.
+    assert!(!page.contains(token.request_token()));
+    for jwt in token.minted() {
+        let signature = jwt.rsplit('.').next().expect("signature");
+        assert!(!page.contains(signature));
+    }
+}
+
+#[test]
+fn invalid_inputs_get_a_step_summary_too() {
+    let token = TokenEndpoint::start();
+    let sts = Sts::start();
+    let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
+    env.input("role-session-name", "dependabot[bot]");
+    let result = run(&env);
+    assert!(!result.succeeded());
+    let page = env.read_summary().expect("summary");
+    assert!(page.starts_with(common::FAILURE_HEADING), "{page}");
+    assert!(page.contains("dependabot\\_bot\\_"), "{page}");
+}

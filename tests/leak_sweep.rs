@@ -16,12 +16,15 @@ use oidc_assume::retry::Retry;
 use oidc_assume::sts::classify_code;
 use oidc_assume_stand_ins::faults::StsError;
 use oidc_assume_stand_ins::sts::StsCredentials;
-use oidc_assume_stand_ins::{Behaviour, Fault, RunnerEnv, Sts, TokenEndpoint};
+use oidc_assume_stand_ins::{
+    Behaviour, ConnectProxy, Fault, ProxyMode, RunnerEnv, Sts, TestCa, TokenEndpoint,
+};
 
 const REQUEST_TOKEN: &str = "SentinelRequestToken-ab12cd34ef56";
 const KEY: &str = "ASIASENTINELKEY00001";
 const SECRET: &str = "SentinelSecretKey/0000000000000000000000+";
 const SESSION: &str = "SentinelSessionToken+/AAAABBBBCCCC==";
+const PROXY_PASSWORD: &str = "SentinelProxyPassw0rd-77aa";
 
 /// One path through the action.
 struct Scenario {
@@ -77,6 +80,7 @@ fn scenarios() -> Vec<Scenario> {
         Scenario::new("token endpoint empty value", false).token(Behaviour::EmptyValue),
         Scenario::new("token endpoint non-string value", false).token(Behaviour::NonStringValue),
         Scenario::new("token endpoint endless body", false).token(Behaviour::EndlessChunked),
+        Scenario::new("token endpoint broken chunk framing", false).token(Behaviour::BrokenChunked),
         Scenario::new("token endpoint trickle", false)
             .token(Behaviour::trickle())
             .input("action-timeout-s", "2"),
@@ -93,6 +97,10 @@ fn scenarios() -> Vec<Scenario> {
         Scenario::new("STS truncated XML", false).sts(Fault::TruncatedXml),
         Scenario::new("STS entity expansion", false).sts(Fault::EntityExpansionXml),
         Scenario::new("STS huge answer", false).sts(Fault::HugeBody),
+        Scenario::new("STS cut-off answer", false).sts(Fault::CutOff),
+        Scenario::new("access denied with a masked account", false)
+            .sts(StsError::AccessDenied.fault())
+            .input("mask-aws-account-id", "true"),
         Scenario::new("allowed-account-ids mismatch", false)
             .input("allowed-account-ids", "444455556666"),
         Scenario::new("invalid input", false).input("role-duration-seconds", "1"),
@@ -183,101 +191,190 @@ fn no_secret_leaks_on_any_path() {
             env.remove(name);
         }
         let output = run_binary(&env, &[]);
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        assert_eq!(
-            output.status.success(),
+        let request_token_given = scenario.remove.is_empty();
+        sweep(
+            scenario.name,
             scenario.succeeds,
-            "{}: {stdout}",
-            scenario.name
+            request_token_given,
+            &output,
+            &env,
+            &token,
+            &[],
         );
-
-        let mut secrets: Vec<(&str, String)> = vec![
-            ("request token", REQUEST_TOKEN.to_owned()),
-            ("access key id", KEY.to_owned()),
-            ("secret access key", SECRET.to_owned()),
-            ("session token", SESSION.to_owned()),
-        ];
-        for jwt in token.minted() {
-            secrets.push(("JWT", jwt));
-        }
-        if !scenario.remove.is_empty() {
-            secrets.remove(0);
-        } else {
-            assert_eq!(
-                stdout.lines().next(),
-                Some(format!("::add-mask::{REQUEST_TOKEN}").as_str()),
-                "{}",
-                scenario.name
-            );
-        }
-        let visible: String = stdout
-            .lines()
-            .filter(|l| !l.starts_with("::add-mask::"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        assert_absent(&secrets, &visible, "stdout", scenario.name);
-        assert_absent(&secrets, &stderr, "stderr", scenario.name);
-        assert_absent(
-            &secrets,
-            &env.read_summary().expect("summary"),
-            "the summary",
-            scenario.name,
-        );
-        assert_absent(
-            &secrets,
-            &env.read_state().expect("state"),
-            "GITHUB_STATE",
-            scenario.name,
-        );
-
-        if scenario.succeeds {
-            let mut files = String::new();
-            for (name, value) in exports(&env).into_iter().chain(outputs(&env)) {
-                let designated = matches!(
-                    name.as_str(),
-                    "AWS_ACCESS_KEY_ID"
-                        | "AWS_SECRET_ACCESS_KEY"
-                        | "AWS_SESSION_TOKEN"
-                        | "aws-access-key-id"
-                        | "aws-secret-access-key"
-                        | "aws-session-token"
-                );
-                if !designated {
-                    files.push_str(&format!("{name}={value}\n"));
-                }
-            }
-            assert_absent(
-                &secrets,
-                &files,
-                "a non-credential file entry",
-                scenario.name,
-            );
-            // Every credential's mask precedes the line that reports success.
-            let success = stdout
-                .lines()
-                .position(|l| l.starts_with("Assumed "))
-                .expect("success line");
-            for secret in [KEY, SECRET, SESSION] {
-                let mask = stdout
-                    .lines()
-                    .position(|l| l == format!("::add-mask::{secret}"))
-                    .expect("masked");
-                assert!(mask < success, "{}", scenario.name);
-            }
-        } else {
-            assert_absent(
-                &secrets,
-                &env.read_env().expect("env"),
-                "GITHUB_ENV",
-                scenario.name,
-            );
-            assert_absent(
-                &secrets,
-                &env.read_output().expect("output"),
-                "GITHUB_OUTPUT",
-                scenario.name,
-            );
-        }
     }
+}
+
+/// Checks one run: no secret (the request token when it was given, the minted JWTs, the
+/// credentials, and `extra`) in any form outside the `::add-mask::` lines and the credential
+/// entries of a successful run.
+fn sweep(
+    name: &str,
+    succeeds: bool,
+    request_token_given: bool,
+    output: &std::process::Output,
+    env: &RunnerEnv,
+    token: &TokenEndpoint,
+    extra: &[(&'static str, String)],
+) {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.success(), succeeds, "{name}: {stdout}");
+
+    let mut secrets: Vec<(&str, String)> = vec![
+        ("access key id", KEY.to_owned()),
+        ("secret access key", SECRET.to_owned()),
+        ("session token", SESSION.to_owned()),
+    ];
+    secrets.extend(extra.iter().cloned());
+    for jwt in token.minted() {
+        secrets.push(("JWT", jwt));
+    }
+    if request_token_given {
+        secrets.push(("request token", token.request_token().to_owned()));
+        assert_eq!(
+            stdout.lines().next(),
+            Some(format!("::add-mask::{}", token.request_token()).as_str()),
+            "{name}"
+        );
+    }
+    let visible: String = stdout
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_absent(&secrets, &visible, "stdout", name);
+    assert_absent(&secrets, &stderr, "stderr", name);
+    assert_absent(
+        &secrets,
+        &env.read_summary().expect("summary"),
+        "the summary",
+        name,
+    );
+    assert_absent(
+        &secrets,
+        &env.read_state().expect("state"),
+        "GITHUB_STATE",
+        name,
+    );
+
+    if succeeds {
+        let mut files = String::new();
+        for (entry, value) in exports(env).into_iter().chain(outputs(env)) {
+            let designated = matches!(
+                entry.as_str(),
+                "AWS_ACCESS_KEY_ID"
+                    | "AWS_SECRET_ACCESS_KEY"
+                    | "AWS_SESSION_TOKEN"
+                    | "aws-access-key-id"
+                    | "aws-secret-access-key"
+                    | "aws-session-token"
+            );
+            if !designated {
+                files.push_str(&format!("{entry}={value}\n"));
+            }
+        }
+        assert_absent(&secrets, &files, "a non-credential file entry", name);
+        // Every credential's mask precedes the line that reports success.
+        let success = stdout
+            .lines()
+            .position(|l| l.starts_with("Assumed "))
+            .expect("success line");
+        for secret in [KEY, SECRET, SESSION] {
+            let mask = stdout
+                .lines()
+                .position(|l| l == format!("::add-mask::{secret}"))
+                .expect("masked");
+            assert!(mask < success, "{name}");
+        }
+    } else {
+        assert_absent(&secrets, &env.read_env().expect("env"), "GITHUB_ENV", name);
+        assert_absent(
+            &secrets,
+            &env.read_output().expect("output"),
+            "GITHUB_OUTPUT",
+            name,
+        );
+    }
+}
+
+/// Proxy credentials: the password and its `Proxy-Authorization: Basic` form are secrets too,
+/// on success and when the proxy refuses them, through TLS stand-ins and CONNECT (plain-http
+/// requests never go through a proxy).
+#[test]
+fn proxy_credentials_never_leak() {
+    let ca = TestCa::new();
+    let tls = || ca.server_tls(&["localhost"]).with_url_host("localhost");
+    let proxy = ConnectProxy::builder()
+        .mode(ProxyMode::RequireAuth {
+            user: "builder".to_owned(),
+            password: PROXY_PASSWORD.to_owned(),
+        })
+        .start()
+        .expect("proxy");
+    for (password, succeeds) in [
+        (PROXY_PASSWORD, true),
+        ("WrongProxyPassw0rd-Sentinel", false),
+    ] {
+        let token = TokenEndpoint::builder()
+            .request_token(REQUEST_TOKEN)
+            .tls(tls())
+            .start()
+            .expect("token");
+        let sts = Sts::builder()
+            .credentials(StsCredentials::new(KEY, SECRET, SESSION))
+            .tls(tls())
+            .start()
+            .expect("sts");
+        let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
+        env.trust_ca(&ca)
+            .expect("ca")
+            .set(
+                "HTTPS_PROXY",
+                proxy.url_with_credentials("builder", password),
+            )
+            .set("RUNNER_DEBUG", "1")
+            .set("RUST_LOG", "trace")
+            .set("RUST_BACKTRACE", "full");
+        let before = proxy.calls();
+        let output = run_binary(&env, &[]);
+        assert!(proxy.calls() > before, "the run went through the proxy");
+        let basic = STANDARD.encode(format!("builder:{password}"));
+        sweep(
+            "proxy with credentials",
+            succeeds,
+            true,
+            &output,
+            &env,
+            &token,
+            &[
+                ("proxy password", password.to_owned()),
+                ("proxy authorization", basic),
+            ],
+        );
+    }
+}
+
+/// A write that fails half-way (a file size limit) leaves no credential in any runner file.
+#[test]
+fn a_failed_write_leaves_no_secret_behind() {
+    let token = TokenEndpoint::builder()
+        .request_token(REQUEST_TOKEN)
+        .start()
+        .expect("token");
+    let sts = Sts::builder()
+        .credentials(StsCredentials::new(KEY, SECRET, SESSION))
+        .start()
+        .expect("sts");
+    let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
+    env.input("output-credentials", "true")
+        .set("RUNNER_DEBUG", "1");
+    std::fs::write(env.env_file(), format!("{}\n", "#".repeat(4000))).expect("fill");
+    // bash, not sh: dash drops the hyphenated INPUT_ variables; `ulimit -f 4` is 4096 bytes.
+    let mut command = oidc_assume_stand_ins::scrubbed_command("bash", env.vars());
+    command
+        .env("BIN", env!("CARGO_BIN_EXE_oidc-assume"))
+        .args(["-c", "ulimit -f 4; exec \"$BIN\""])
+        .current_dir(env.workspace());
+    let output = command.output().expect("bash runs");
+    sweep("a write cut back", false, true, &output, &env, &token, &[]);
 }

@@ -181,7 +181,9 @@ impl<W: Write> Console<W> {
         escape_data(&neutralise_multiline(&self.redact(message)))
     }
 
-    fn redact(&self, text: &str) -> String {
+    /// `text` with every masked value replaced by `***`, as the console prints it; for other
+    /// sinks (the step summary) that must hide the same values.
+    pub fn redact(&self, text: &str) -> String {
         redact(text, &self.masked)
     }
 

@@ -37,4 +37,4 @@ pub use parse::{
     unescape_property,
 };
 pub use replay::{Event, LogReplay};
-pub use summary::{Account, Summary, escape_markdown_cell, render_summary};
+pub use summary::{Account, Summary, escape_markdown_cell, markdown_code_block, render_summary};

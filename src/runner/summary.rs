@@ -1,6 +1,7 @@
 //! The step summary (`GITHUB_STEP_SUMMARY`): a short GitHub-flavoured Markdown table of what
 //! was assumed. It holds no secret: only the role, session, account, region, expiry and the
-//! token's subject. Write it with [`append`](super::append).
+//! token's subject. Write it with [`append`](super::append). The escapers here also serve the
+//! page a failed run writes (`report`).
 
 use super::commands::neutralise;
 use super::mask::{MASK, redact};
@@ -60,6 +61,20 @@ pub fn render_summary(summary: &Summary<'_>) -> String {
         out.push_str(&format!("| {label} | {value} |\n"));
     }
     out
+}
+
+/// A fenced code block holding `line` exactly: the fence is longer than any run of backticks in
+/// the line, so nothing in it can close the block, and a code block renders no Markdown and no
+/// HTML. The caller checks the line is printable ([`check_copyable`](super::check_copyable)).
+pub fn markdown_code_block(line: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in line.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat((longest + 1).max(3));
+    format!("{fence}\n{line}\n{fence}\n")
 }
 
 /// Makes text safe and literal inside a GitHub-flavoured Markdown table cell: [`neutralise`]d

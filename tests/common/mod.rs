@@ -79,8 +79,36 @@ pub fn value<'a>(entries: &'a [(String, String)], name: &str) -> Option<&'a str>
         .map(|(_, v)| v.as_str())
 }
 
-/// A failed run must leave every runner file as it found it (empty).
+/// The heading of the step summary a failed run writes.
+pub const FAILURE_HEADING: &str = "### oidc-assume: no AWS credentials\n";
+
+/// A failed run must leave every runner file as it found it (empty), except the step summary,
+/// which holds either nothing or the failure page (never the success page).
 pub fn assert_nothing_written(env: &RunnerEnv) {
+    let summary = env.read_summary().expect("read");
+    assert!(
+        summary.is_empty()
+            || (summary.starts_with(FAILURE_HEADING)
+                && summary.matches(FAILURE_HEADING).count() == 1),
+        "GITHUB_STEP_SUMMARY holds only the failure page: {summary}"
+    );
+    assert!(!summary.contains("AWS credentials\n\n|"), "{summary}");
+    assert_untouched(env, false);
+}
+
+/// Like [`assert_nothing_written`], and the step summary stays empty too (a stopped run).
+pub fn assert_untouched(env: &RunnerEnv, summary_too: bool) {
+    if summary_too {
+        assert_eq!(
+            env.read_summary().expect("read"),
+            "",
+            "GITHUB_STEP_SUMMARY must stay empty"
+        );
+    }
+    assert_nothing_else_written(env);
+}
+
+fn assert_nothing_else_written(env: &RunnerEnv) {
     assert_eq!(
         env.read_output().expect("read"),
         "",
@@ -90,11 +118,6 @@ pub fn assert_nothing_written(env: &RunnerEnv) {
         env.read_env().expect("read"),
         "",
         "GITHUB_ENV must stay empty"
-    );
-    assert_eq!(
-        env.read_summary().expect("read"),
-        "",
-        "GITHUB_STEP_SUMMARY must stay empty"
     );
     assert_eq!(
         env.read_state().expect("read"),
