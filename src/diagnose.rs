@@ -183,7 +183,7 @@ fn trust_policy(claims: &Claims, inputs: &Inputs) -> Vec<Help> {
         line: copyable_json(&Value::Object(claims.as_map().clone())),
     });
     help.push(Help::Copy {
-        intro: "The command:".to_owned(),
+        intro: "Then run:".to_owned(),
         line: suggestion.explain_command,
     });
     help

@@ -125,7 +125,7 @@ fn make_executable(path: &Path) {
 const TRUST_INTRO: &str = "Generate the whole least-privilege trust policy with:";
 const CONDITION_INTRO: &str = "A trust-policy condition that admits exactly this job:";
 const CLAIMS_INTRO: &str = "Check the role's real policy against these claims: save the next line as claims.json, then run the command after it.";
-const EXPLAIN_INTRO: &str = "The command:";
+const EXPLAIN_INTRO: &str = "Then run:";
 
 #[test]
 fn a_pasted_trust_command_receives_exactly_the_branch() {
