@@ -66,7 +66,8 @@ pub fn run_action<W: Write>(env: &HashMap<String, String>, out: W, tuning: &Tuni
             );
         }
     };
-    crate::logging::init(config.debug);
+    let (debug_lines, _collecting) = crate::logging::collect(config.debug);
+    console.print_debug_events(debug_lines);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

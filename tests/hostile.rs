@@ -3,6 +3,8 @@
 
 mod common;
 
+use base64::Engine as _;
+
 use std::time::{Duration, Instant};
 
 use common::{Run, assert_nothing_written, errors, fast, run_with};
@@ -479,10 +481,20 @@ fn proxy_credentials_are_sent_but_never_printed() {
     .set("RUNNER_DEBUG", "1");
     let result = run_with(&env, &fast());
     assert!(result.succeeded(), "{}", result.log);
+    assert!(
+        result.log.lines().any(|l| l.starts_with("::debug::")),
+        "debug output reaches the log this test reads: {}",
+        result.log
+    );
     let authorizations = proxy.proxy_authorizations();
     assert_eq!(authorizations.len(), 2, "both calls through the proxy");
     assert!(authorizations.iter().all(Option::is_some));
     assert!(!result.log.contains("ProxyPassw0rdSentinel"));
+    let basic = base64::engine::general_purpose::STANDARD.encode("builder:ProxyPassw0rdSentinel");
+    assert!(
+        !result.log.contains(&basic),
+        "Proxy-Authorization: Basic {basic}"
+    );
 
     // Wrong credentials: a clean, permanent error (one attempt) that still hides the password.
     let (token, _sts, mut env) = tls_stand_ins(&ca);

@@ -40,6 +40,7 @@ pub struct Console<W: Write> {
     out: W,
     debug: bool,
     masked: Vec<String>,
+    pending_debug: Option<crate::logging::DebugLines>,
 }
 
 impl<W: Write> fmt::Debug for Console<W> {
@@ -59,7 +60,32 @@ impl<W: Write> Console<W> {
             out,
             debug,
             masked: Vec::new(),
+            pending_debug: None,
         }
+    }
+
+    /// Prints the debug events collected in `lines` (see [`crate::logging`]) as `::debug::`
+    /// lines, each before the next line this console writes, so that they keep their order.
+    pub fn print_debug_events(&mut self, lines: crate::logging::DebugLines) {
+        self.pending_debug = Some(lines);
+    }
+
+    /// Prints the debug events collected so far.
+    pub fn flush_debug_events(&mut self) -> io::Result<()> {
+        let Some(lines) = &self.pending_debug else {
+            return Ok(());
+        };
+        let mut block = String::new();
+        for message in lines.take() {
+            if self.debug {
+                block.push_str(&format!("::debug::{}\n", self.message_data(&message)));
+            }
+        }
+        if block.is_empty() {
+            return Ok(());
+        }
+        self.out.write_all(block.as_bytes())?;
+        self.out.flush()
     }
 
     /// Whether `::debug::` lines are written.
@@ -93,7 +119,8 @@ impl<W: Write> Console<W> {
                 self.masked.push(value);
             }
         }
-        Ok(())
+        // Debug events waiting to be printed are printed after the mask, never before it.
+        self.flush_debug_events()
     }
 
     /// Writes one plain log line. The text is meant to be the action's own, but it still goes
@@ -188,6 +215,7 @@ impl<W: Write> Console<W> {
     }
 
     fn emit(&mut self, line: &str) -> io::Result<()> {
+        self.flush_debug_events()?;
         self.out.write_all(line.as_bytes())?;
         self.out.flush()
     }
@@ -269,6 +297,23 @@ mod tests {
             "::group::Assume role\n\\x3a:stop-commands::x\n::endgroup::\n\
              ::warning::w ##\\x5bx]\n::notice::n\n\
              ::error title=AccessDenied%3A a%2Cb::line1%0Aline2\n"
+        );
+    }
+
+    #[test]
+    fn collected_debug_events_are_printed_in_order_after_masks_and_masked() {
+        let (collected, _guard) = crate::logging::collect(true);
+        let mut c = Console::new(Vec::new(), true);
+        c.print_debug_events(collected.clone());
+        tracing::debug!("first s3cr3t");
+        c.add_mask("s3cr3t").expect("write");
+        tracing::debug!("::warning::x");
+        c.info("after").expect("write");
+        c.flush_debug_events().expect("write");
+        assert!(collected.take().is_empty(), "everything was printed");
+        assert_eq!(
+            written(c),
+            "::add-mask::s3cr3t\n::debug::first ***\n::debug::\\x3a:warning::x\nafter\n"
         );
     }
 
