@@ -133,16 +133,25 @@ fn terraform_file_reads_only_small_regular_files() {
         let (done, wait) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let loaded = load_terraform_texts(&dir, &[("main.tf".to_owned(), text)]);
-            let _ = done.send(loaded.map(|p| p.len()).map_err(|e| e.to_string()));
+            let _ = done.send(
+                loaded
+                    .map(|p| (p.len(), format!("{p:?}")))
+                    .map_err(|e| e.to_string()),
+            );
         });
         wait.recv_timeout(Duration::from_secs(20))
             .expect("file() returns promptly")
     };
 
-    assert_eq!(load(role("trust.json")), Ok(1), "a small file is read");
+    let sub = "repo:acme/app:ref:refs/heads/main";
+    let (roles, content) = load(role("trust.json")).expect("loads");
+    assert_eq!(roles, 1);
+    assert!(content.contains(sub), "a small file is read: {content}");
     for path in ["/dev/zero", "big.json", "/nonexistent/trust.json"] {
         // Unknown, as a missing file is: the role is still found, its policy unresolved.
-        assert_eq!(load(role(path)), Ok(1), "{path}");
+        let (roles, content) = load(role(path)).expect("loads");
+        assert_eq!(roles, 1, "{path}");
+        assert!(!content.contains(sub), "{path}: {content}");
     }
 }
 
