@@ -147,12 +147,15 @@ fn check_escapes(input: &Input) {
     }
 }
 
+/// The command the runner must see: its name, its title property, its data.
+type ExpectedCommand = (&'static str, Option<String>, String);
+
 /// Makes `call` on the console and returns what it wrote and the command the runner must see.
 fn call(
     console: &mut Console<Vec<u8>>,
     call: &Call,
     extra: &str,
-) -> (String, Option<(&'static str, Option<String>, String)>) {
+) -> (String, Option<ExpectedCommand>) {
     let start = console.get_ref().len();
     let with = |text: &str| format!("{text}{extra}");
     let expected = match call {
