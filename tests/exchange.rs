@@ -61,6 +61,8 @@ fn default_exchange_sends_the_right_requests_and_writes_the_results() {
         token.minted().first().cloned()
     );
     assert_eq!(call.form_value("Policy"), None);
+    // The form the check below reads is the whole request (Action, Version, RoleArn, ...).
+    assert!(call.form().len() >= 6, "{:?}", call.form());
     assert!(
         call.form()
             .iter()

@@ -157,7 +157,11 @@ fn tls_with_a_wrong_name_or_an_unknown_ca_is_refused() {
         let sts = Sts::start();
         let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
         env.trust_ca(&ca).expect("ca");
-        let (result, _) = run_once(&mut env);
+        // The default 12 attempts: a refused certificate is permanent, so one handshake.
+        let result = run_with(&env, &fast());
+        assert!(!result.succeeded());
+        assert_eq!(token.connections(), 1, "not retried: {}", result.log);
+        assert_eq!(token.calls(), 0);
         assert!(
             result.log.contains("the TLS handshake failed") && result.log.contains(expected),
             "{}",
@@ -361,6 +365,10 @@ fn untrusted_text_cannot_issue_workflow_commands() {
         .commands()
         .map(|c| c.name.to_ascii_lowercase())
         .collect();
+    assert!(
+        names.iter().any(|n| n == "error"),
+        "the replay saw the run's commands: {names:?}"
+    );
     assert!(
         names
             .iter()

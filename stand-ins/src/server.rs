@@ -11,6 +11,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 
 use bytes::Bytes;
@@ -50,6 +51,7 @@ pub(crate) enum RawAnswer {
 /// A running listener; dropping it stops the server.
 pub(crate) struct Server {
     addr: SocketAddr,
+    connections: Arc<AtomicUsize>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -81,15 +83,18 @@ impl Server {
             .build()?;
         let (shutdown, stop) = oneshot::channel();
         let acceptor = tls.map(TlsAcceptor::from);
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counter = connections.clone();
         let thread = std::thread::Builder::new()
             .name(format!("stand-in {name}"))
             .spawn(move || {
-                runtime.block_on(accept_loop(listener, acceptor, service, raw, stop));
+                runtime.block_on(accept_loop(listener, acceptor, service, raw, counter, stop));
                 // Dropping the runtime here cancels every connection task still running.
                 drop(runtime);
             })?;
         Ok(Server {
             addr,
+            connections,
             shutdown: Some(shutdown),
             thread: Some(thread),
         })
@@ -97,6 +102,11 @@ impl Server {
 
     pub(crate) fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Connections accepted so far, TLS handshakes that failed included.
+    pub(crate) fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 }
 
@@ -116,6 +126,7 @@ async fn accept_loop(
     acceptor: Option<TlsAcceptor>,
     service: Service,
     raw: Option<RawHook>,
+    connections: Arc<AtomicUsize>,
     mut stop: oneshot::Receiver<()>,
 ) {
     let Ok(listener) = TcpListener::from_std(listener) else {
@@ -126,6 +137,7 @@ async fn accept_loop(
             _ = &mut stop => return,
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
+                connections.fetch_add(1, Ordering::SeqCst);
                 let answer = raw.as_ref().and_then(|hook| hook());
                 tokio::spawn(serve_stream(stream, acceptor.clone(), service.clone(), answer));
             }

@@ -231,6 +231,12 @@ impl TokenEndpoint {
         lock(&self.state.minted).clone()
     }
 
+    /// Connections accepted so far, TLS handshakes that failed included: what a client that
+    /// never got as far as a request tried.
+    pub fn connections(&self) -> usize {
+        self.server.connections()
+    }
+
     /// Queues a behaviour for the next authorised token request not yet scripted.
     pub fn push(&self, behaviour: Behaviour) {
         lock(&self.state.script).push(behaviour);
