@@ -88,11 +88,6 @@ impl<W: Write> Console<W> {
         self.out.flush()
     }
 
-    /// Whether `::debug::` lines are written.
-    pub fn debug_enabled(&self) -> bool {
-        self.debug
-    }
-
     /// Registers `value` as a secret with the runner (`::add-mask::`), flushed before this
     /// returns: the runner masks only output that it reads after the command.
     ///
@@ -323,5 +318,9 @@ mod tests {
         c.add_mask("hunter2").expect("write");
         let shown = format!("{c:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.starts_with("Console {") && shown.contains("masked_values: 1"),
+            "{shown}"
+        );
     }
 }
