@@ -65,6 +65,8 @@ mod tests {
             ("aaa", &["aa"], "***"),
             ("key=é-secret", &["é-s"], "key=***ecret"),
             ("empty", &[""], "empty"),
+            // Separate occurrences stay separate: the text between them is kept.
+            ("x one y two z one", &["one", "two"], "x *** y *** z ***"),
         ];
         for (text, secrets, want) in cases {
             assert_eq!(redact(text, secrets), *want, "text {text:?}");
