@@ -41,21 +41,18 @@ fn corpus_findings_match_manifest() {
 
 #[test]
 fn every_rule_is_exercised_by_the_corpus() {
+    // The rules `check` reports on the corpus files, as run (not as the manifest says: the test
+    // above holds the manifest to the output).
     let mut seen: Vec<String> = Vec::new();
-    for (_, expected) in manifest() {
-        for r in expected["rules"].as_array().expect("rules") {
-            seen.push(r.as_str().expect("id").to_string());
-        }
+    for file in manifest().keys() {
+        let (code, out) = policy(&["check", "--format", "json", &corpus(file)], "");
+        assert!(code <= 1, "{file}: {out}");
+        seen.extend(rule_ids(&out));
     }
     let missing: Vec<&str> = oidc_assume::policy::check::RULES
         .iter()
         .map(|r| r.id)
-        .filter(|id| {
-            !seen.iter().any(|s| s == id)
-                && *id != "OA-T004"
-                && *id != "OA-T020"
-                && *id != "OA-T021"
-        })
+        .filter(|id| !seen.iter().any(|s| s == id))
         .collect();
     assert!(missing.is_empty(), "rules with no corpus case: {missing:?}");
 }
