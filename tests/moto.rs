@@ -145,7 +145,7 @@ fn every_request_field_reaches_moto_and_every_output_comes_back() {
     env.input("role-session-name", "deploy-42")
         .input("role-duration-seconds", "900")
         .input("inline-session-policy", inline_policy)
-        .input("managed-session-policies", &managed.join("\n"))
+        .input("managed-session-policies", managed.join("\n"))
         .input("output-credentials", "true")
         .input("mask-aws-account-id", "true");
 

@@ -2,7 +2,10 @@
 //! wrote. It speaks the real wire format (awsQuery form in, XML out) but validates nothing on
 //! `AssumeRoleWithWebIdentity`: any token, role, duration or session name is accepted and no error
 //! path exists. So it checks our requests and the parsing of its answers; the error paths stay
-//! with the stand-ins.
+//! with the stand-ins. Its request recorder shows what reached it.
+
+// Shared by several test binaries; each uses a part of it.
+#![allow(dead_code)]
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
