@@ -2,7 +2,9 @@
 //!
 //! moto accepts any `AssumeRoleWithWebIdentity` request, so what this proves is interoperability:
 //! our request is one a third-party STS implementation understands (its answer reflects the role,
-//! session name and duration we sent), and we parse its answer into the exact outputs and exports.
+//! session name and duration we sent, and its request recorder shows every field it received,
+//! session policies included: moto does not enforce them), and we parse its answer into the
+//! exact outputs and exports.
 
 mod common;
 mod moto_server;
@@ -132,18 +134,18 @@ fn the_binary_assumes_a_role_from_moto() {
 #[ignore = "needs moto (.venv); run by scripts/test"]
 fn every_request_field_reaches_moto_and_every_output_comes_back() {
     let token = TokenEndpoint::start();
-    let moto = MotoServer::start();
+    let recording = tempfile::tempdir().expect("tempdir");
+    let moto = MotoServer::start_recording(&recording.path().join("requests.jsonl"));
     let mut env = env_for(&token, &moto);
+    let inline_policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#;
+    let managed = [
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+    ];
     env.input("role-session-name", "deploy-42")
         .input("role-duration-seconds", "900")
-        .input(
-            "inline-session-policy",
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#,
-        )
-        .input(
-            "managed-session-policies",
-            "arn:aws:iam::aws:policy/ReadOnlyAccess\narn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
-        )
+        .input("inline-session-policy", inline_policy)
+        .input("managed-session-policies", managed.join("\n"))
         .input("output-credentials", "true")
         .input("mask-aws-account-id", "true");
 
@@ -151,6 +153,54 @@ fn every_request_field_reaches_moto_and_every_output_comes_back() {
     let log = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{log}");
     assert!(errors(&log).is_empty(), "{log}");
+
+    // What moto received (its request recorder): one AssumeRoleWithWebIdentity, every field as
+    // the inputs asked, the session policies included (STS's query API:
+    // https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html).
+    let requests = moto.recorded();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let request = &requests[0];
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.url, format!("{}/", moto.url()));
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let jwt = token.minted().last().cloned().expect("a token was minted");
+    let mut names: Vec<&str> = form.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "Action",
+            "DurationSeconds",
+            "Policy",
+            "PolicyArns.member.1.arn",
+            "PolicyArns.member.2.arn",
+            "RoleArn",
+            "RoleSessionName",
+            "Version",
+            "WebIdentityToken",
+        ]
+    );
+    assert_eq!(field("Action"), Some("AssumeRoleWithWebIdentity"));
+    assert_eq!(field("Version"), Some("2011-06-15"));
+    assert_eq!(field("RoleArn"), Some(DEMO_ROLE_ARN));
+    assert_eq!(field("RoleSessionName"), Some("deploy-42"));
+    assert_eq!(field("DurationSeconds"), Some("900"));
+    assert_eq!(field("WebIdentityToken"), Some(jwt.as_str()));
+    let sent_policy: serde_json::Value =
+        serde_json::from_str(field("Policy").expect("Policy")).expect("Policy is JSON");
+    assert_eq!(
+        sent_policy,
+        serde_json::from_str::<serde_json::Value>(inline_policy).expect("JSON")
+    );
+    assert_eq!(field("PolicyArns.member.1.arn"), Some(managed[0]));
+    assert_eq!(field("PolicyArns.member.2.arn"), Some(managed[1]));
 
     let outputs = outputs(&env);
     let names: Vec<&str> = outputs.iter().map(|(n, _)| n.as_str()).collect();

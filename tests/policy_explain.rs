@@ -130,7 +130,11 @@ fn verdict_table() {
             doc(vec![allow(with(
                 json!({"StringEqualsIgnoreCase": {&sub: "repo:Acme/App:ref:refs/heads/main"}}),
             ))]),
-            vec![("main", main_push(), true)],
+            vec![
+                ("main", main_push(), true),
+                ("pr", pull_request(), false),
+                ("evil", evil(), false),
+            ],
         ),
         (
             "key names are case-insensitive",
@@ -151,11 +155,17 @@ fn verdict_table() {
             ],
         ),
         (
+            // `ref` is one of the GitHub claims STS evaluates (the Service Authorization
+            // Reference's condition keys for sts); `event_name` is not, so it cannot stand here.
             "keys are AND'd",
             doc(vec![allow(with(
-                json!({"StringLike": {&sub: "repo:acme/*"}, "StringEquals": {format!("{K}:event_name"): "push"}}),
+                json!({"StringLike": {&sub: "repo:acme/*"}, "StringEquals": {format!("{K}:ref"): "refs/heads/main"}}),
             ))]),
-            vec![("main", main_push(), true), ("pr", pull_request(), false)],
+            vec![
+                ("main", main_push(), true),
+                ("pr", pull_request(), false),
+                ("evil", evil(), false),
+            ],
         ),
         (
             "IfExists passes an absent key",
@@ -218,13 +228,14 @@ fn verdict_table() {
                 ("production", env("production"), true),
             ],
         ),
-        (
-            "Bool",
-            doc(vec![allow(with(
-                json!({"StringLike": {&sub: "repo:acme/*"}, "Bool": {format!("{K}:ref_protected"): true}}),
-            ))]),
-            vec![("main", main_push(), true)],
-        ),
+        // No `Bool` row: STS evaluates no GitHub claim as a condition key except `sub`, `aud`,
+        // `amr` and the keys the Service Authorization Reference lists for sts (`actor`,
+        // `environment`, `job_workflow_ref`, `ref`, `repository`, ... ; see
+        // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecuritytokenservice.html),
+        // and none of those is boolean; `ref_protected` is not among them, so STS sees it as
+        // absent. The boolean keys STS does evaluate for this call are `aws:` global keys of the
+        // request context (`aws:SecureTransport`), which `AccessRequest::from_claims` does not
+        // model. A row here would state a verdict STS does not give.
         (
             "explicit deny wins",
             doc(vec![
@@ -259,7 +270,23 @@ fn verdict_table() {
             doc(vec![
                 json!({"Effect": "Allow", "Principal": {"Federated": ARN}, "Action": "sts:*", "Condition": {"StringEquals": {&sub: "repo:acme/app:ref:refs/heads/main"}}}),
             ]),
-            vec![("main", main_push(), true)],
+            vec![("main", main_push(), true), ("pr", pull_request(), false)],
+        ),
+        (
+            // The refusing side of the row above: wildcards that do not cover the call.
+            "action wildcard that does not cover the call",
+            doc(vec![
+                json!({"Effect": "Allow", "Principal": {"Federated": ARN}, "Action": ["sts:AssumeRoleWith?AML", "sts:*Role", "iam:*"], "Condition": {"StringEquals": {&sub: "repo:acme/app:ref:refs/heads/main"}}}),
+            ]),
+            vec![("main", main_push(), false)],
+        ),
+        (
+            // Action names compare case-insensitively, wildcards included.
+            "action wildcard in another letter case",
+            doc(vec![
+                json!({"Effect": "Allow", "Principal": {"Federated": ARN}, "Action": "STS:assumerolewith*", "Condition": {"StringEquals": {&sub: "repo:acme/app:ref:refs/heads/main"}}}),
+            ]),
+            vec![("main", main_push(), true), ("evil", evil(), false)],
         ),
         (
             "wrong action",
@@ -274,6 +301,15 @@ fn verdict_table() {
                 json!({"Effect": "Allow", "Principal": {"Federated": ARN}, "NotAction": "sts:AssumeRole"}),
             ]),
             vec![("main", main_push(), true)],
+        ),
+        (
+            // The refusing side of the row above: NotAction that lists the call (by a wildcard,
+            // in another letter case) excludes it.
+            "NotAction listing the call",
+            doc(vec![
+                json!({"Effect": "Allow", "Principal": {"Federated": ARN}, "NotAction": ["sts:AssumeRole", "STS:AssumeRoleWith*"]}),
+            ]),
+            vec![("main", main_push(), false), ("pr", pull_request(), false)],
         ),
         (
             "no statement applies: default deny",
@@ -460,6 +496,28 @@ fn cli_requires_a_name_when_a_module_holds_several_trust_policies() {
     let (code, out) = policy(&["explain", "--policy", &dir, "--claims", &c], "");
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("choose one with --name"), "{out}");
+    // docs/policy.md: `explain` admits the plan role for the example's pull request job (the
+    // module's repository is acme/waf-infra) and exits 0 when it admits, 1 when it refuses.
+    let waf_pr = claims(
+        "repo:acme/waf-infra:pull_request",
+        json!({"repository": "acme/waf-infra", "event_name": "pull_request", "ref": "refs/pull/7/merge"}),
+    );
+    let c = write(&claims_dir, "pr.json", &Value::Object(waf_pr).to_string());
+    for name in ["plan_trust", "data.aws_iam_policy_document.plan_trust"] {
+        let (code, out) = policy(
+            &["explain", "--policy", &dir, "--claims", &c, "--name", name],
+            "",
+        );
+        assert_eq!(code, 0, "{name}: {out}");
+        assert!(
+            out.starts_with(&format!(
+                "policy: {dir}/plan_role.tf (data.aws_iam_policy_document.plan_trust)\n"
+            )),
+            "{out}"
+        );
+        assert!(out.contains("verdict: ADMITTED by statement 1"), "{out}");
+    }
+    // The other policy of the module refuses that job.
     let (code, out) = policy(
         &[
             "explain",
@@ -468,12 +526,15 @@ fn cli_requires_a_name_when_a_module_holds_several_trust_policies() {
             "--claims",
             &c,
             "--name",
-            "plan_trust",
+            "apply_trust",
         ],
         "",
     );
-    assert!(out.contains("verdict:"), "{out}");
-    assert!(code <= 1);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("verdict: REFUSED: no statement admits this token"),
+        "{out}"
+    );
 }
 
 fn root_examples() -> String {

@@ -647,3 +647,76 @@ mod properties {
         go(&p, &v)
     }
 }
+
+/// The documented policies of tests/policy-trust-expected (see its manifest for each source),
+/// with the `Sid` our command adds removed, as its model: statements without Sid or lines,
+/// conditions sorted.
+fn comparable(doc: &PolicyDocument) -> PolicyDocument {
+    let mut doc = doc.clone();
+    for st in &mut doc.statements {
+        st.sid = None;
+        st.line = None;
+        for c in &mut st.conditions {
+            c.line = None;
+        }
+        st.conditions
+            .sort_by(|a, b| (&a.operator, &a.key).cmp(&(&b.operator, &b.key)));
+    }
+    doc
+}
+
+#[test]
+fn trust_output_matches_the_documented_policies() {
+    let dir = policy_support::root().join("tests/policy-trust-expected");
+    let manifest: Map<String, Value> = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest"),
+    )
+    .expect("manifest is JSON");
+    let mut compared = 0;
+    for (file, case) in manifest.iter().filter(|(k, _)| !k.starts_with('_')) {
+        let args: Vec<&str> = case["args"]
+            .as_array()
+            .expect("args")
+            .iter()
+            .map(|a| a.as_str().expect("arg"))
+            .collect();
+        assert!(
+            case["sources"].as_array().is_some_and(|s| !s.is_empty()),
+            "{file} names no source"
+        );
+        let expected_text = std::fs::read_to_string(dir.join(file)).expect("expected policy");
+        let expected: Value = serde_json::from_str(&expected_text).expect("expected is JSON");
+
+        let mut argv = vec!["trust"];
+        argv.extend_from_slice(&args);
+        let (code, out) = policy(&argv, "");
+        assert_eq!(code, 0, "{file}: {out}");
+        let mut got: Value = serde_json::from_str(&out).expect("trust writes JSON");
+        for st in got["Statement"].as_array_mut().expect("Statement list") {
+            let sid = st.as_object_mut().expect("statement").remove("Sid");
+            assert_eq!(sid, Some(json!("GitHubActionsOidc")), "{file}");
+        }
+        // Structural: JSON objects compare by keys and values, lists by order.
+        assert_eq!(
+            got,
+            expected,
+            "{file}: `oidc-assume policy trust {}` differs from the documented policy:\n{out}",
+            args.join(" ")
+        );
+
+        argv.extend_from_slice(&["--format", "terraform"]);
+        let (code, tf) = policy(&argv, "");
+        assert_eq!(code, 0, "{file}: {tf}");
+        let loaded =
+            load_terraform_texts(std::path::Path::new("."), &[("t.tf".into(), tf.clone())])
+                .expect("terraform loads");
+        assert_eq!(loaded.len(), 1, "{tf}");
+        assert_eq!(
+            comparable(&loaded[0].document),
+            comparable(&PolicyDocument::from_json_str(&expected_text).expect("policy")),
+            "{file}: the Terraform form differs from the documented policy:\n{tf}"
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, 8, "every documented form is compared");
+}

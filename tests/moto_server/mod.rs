@@ -2,10 +2,13 @@
 //! wrote. It speaks the real wire format (awsQuery form in, XML out) but validates nothing on
 //! `AssumeRoleWithWebIdentity`: any token, role, duration or session name is accepted and no error
 //! path exists. So it checks our requests and the parsing of its answers; the error paths stay
-//! with the stand-ins.
+//! with the stand-ins. Its request recorder shows what reached it.
+
+// Shared by several test binaries; each uses a part of it.
+#![allow(dead_code)]
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,6 +19,18 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct MotoServer {
     child: Child,
     addr: SocketAddr,
+    recording: Option<PathBuf>,
+}
+
+/// One request as moto received it (from its request recorder).
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// `POST`, `GET`, ...
+    pub method: String,
+    /// The URL, as received.
+    pub url: String,
+    /// The body, decoded.
+    pub body: Vec<u8>,
 }
 
 impl MotoServer {
@@ -25,6 +40,46 @@ impl MotoServer {
     /// # Panics
     /// When moto is not installed or does not come up: the test needs it, so it fails loudly.
     pub fn start() -> MotoServer {
+        MotoServer::start_with(None)
+    }
+
+    /// Starts moto with its request recorder on (`MOTO_ENABLE_RECORDING`): every request it
+    /// receives is appended to `recording` (one JSON object a line, moto's format), so a test
+    /// can read back what reached moto, byte for byte.
+    pub fn start_recording(recording: &Path) -> MotoServer {
+        MotoServer::start_with(Some(recording.to_path_buf()))
+    }
+
+    /// The requests moto received so far, in order (only for [`MotoServer::start_recording`]).
+    pub fn recorded(&self) -> Vec<RecordedRequest> {
+        use base64::Engine as _;
+        let path = self
+            .recording
+            .as_ref()
+            .expect("moto was started with start_recording");
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        text.lines()
+            .map(|line| {
+                let entry: serde_json::Value =
+                    serde_json::from_str(line).expect("moto's recording is JSON lines");
+                let body = entry["body"].as_str().unwrap_or_default();
+                let body = if entry["body_encoded"] == true {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(body)
+                        .expect("an encoded body is base64")
+                } else {
+                    body.as_bytes().to_vec()
+                };
+                RecordedRequest {
+                    method: entry["method"].as_str().unwrap_or_default().to_string(),
+                    url: entry["url"].as_str().unwrap_or_default().to_string(),
+                    body,
+                }
+            })
+            .collect()
+    }
+
+    fn start_with(recording: Option<PathBuf>) -> MotoServer {
         let program = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
         assert!(
             program.exists(),
@@ -32,14 +87,25 @@ impl MotoServer {
             program.display()
         );
         let addr = free_port();
-        let child = Command::new(&program)
-            .args(["-H", "127.0.0.1", "-p", &addr.port().to_string()])
+        let mut command = Command::new(&program);
+        command.args(["-H", "127.0.0.1", "-p", &addr.port().to_string()]);
+        if let Some(path) = &recording {
+            // moto/moto_api/_internal/recorder/models.py reads these two variables.
+            command
+                .env("MOTO_ENABLE_RECORDING", "True")
+                .env("MOTO_RECORDER_FILEPATH", path);
+        }
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("start {}: {e}", program.display()));
-        let mut server = MotoServer { child, addr };
+        let mut server = MotoServer {
+            child,
+            addr,
+            recording,
+        };
         let started = Instant::now();
         while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
             if let Ok(Some(status)) = server.child.try_wait() {
