@@ -41,10 +41,12 @@ const UNPRINTABLE_BRANCHES: &[&str] = &[
 
 struct Refused {
     log: String,
-    _token: TokenEndpoint,
+    summary: String,
+    token: TokenEndpoint,
     _sts: Sts,
 }
 
+/// A job with these claims, refused by the trust policy.
 fn refused_with(claims: Claims) -> Refused {
     let token = TokenEndpoint::builder()
         .claims(claims)
@@ -57,7 +59,8 @@ fn refused_with(claims: Claims) -> Refused {
     assert!(!result.succeeded());
     Refused {
         log: result.log,
-        _token: token,
+        summary: env.read_summary().expect("summary"),
+        token,
         _sts: sts,
     }
 }
@@ -323,20 +326,12 @@ fn code_blocks(page: &str) -> Vec<String> {
 #[test]
 fn a_refused_job_gets_a_step_summary_that_renders_literally() {
     let branch = "x'$(touch${IFS}pwned)'<img src=x onerror=alert(1)>|`tick`";
-    let token = TokenEndpoint::builder()
-        .claims(
-            Claims::new()
-                .branch(branch)
-                .actor("<script>alert(1)</script>"),
-        )
-        .start()
-        .expect("token");
-    let sts = Sts::start();
-    sts.push(StsError::AccessDenied.fault());
-    let env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
-    let result = run(&env);
-    assert!(!result.succeeded());
-    let page = env.read_summary().expect("summary");
+    let refused = refused_with(
+        Claims::new()
+            .branch(branch)
+            .actor("<script>alert(1)</script>"),
+    );
+    let (result, token, page) = (&refused, &refused.token, &refused.summary);
     assert!(page.starts_with(common::FAILURE_HEADING), "{page}");
 
     // No HTML reaches the page from the claims, and every copyable line is a code block holding

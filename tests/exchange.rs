@@ -543,29 +543,12 @@ fn a_duration_above_the_role_maximum_is_a_validation_error() {
     assert_nothing_written(&env);
 }
 
-/// STS calls a run makes when every answer is `error`, with the default 12 attempts: stated by
-/// hand from the retry table (aws-sts.md section 2), never computed by the classifier under test.
+/// STS calls a run makes when every answer is `error`, with the default 12 attempts.
 fn sts_calls_for_a_persistent(error: StsError) -> usize {
-    match error {
-        // Transient: every attempt is used.
-        StsError::Throttling
-        | StsError::IdpCommunicationError
-        | StsError::VerificationKey
-        | StsError::RequestTimeout
-        | StsError::InternalFailure
-        | StsError::BadGateway
-        | StsError::ServiceUnavailable
-        | StsError::GatewayTimeout => 12,
-        // An expired token is retried once, with a fresh JWT.
-        StsError::ExpiredToken => 2,
-        // Permanent: one call.
-        StsError::InvalidIdentityToken
-        | StsError::IdpRejectedClaim
-        | StsError::AccessDenied
-        | StsError::MalformedPolicyDocument
-        | StsError::PackedPolicyTooLarge
-        | StsError::RegionDisabled
-        | StsError::ValidationError => 1,
+    match common::expected_retry(error) {
+        common::Expected::Transient => 12,
+        common::Expected::Once => 2,
+        common::Expected::Permanent => 1,
     }
 }
 

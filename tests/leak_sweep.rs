@@ -25,27 +25,9 @@ const SESSION: &str = "SentinelSessionToken+/AAAABBBBCCCC==";
 const PROXY_PASSWORD: &str = "SentinelProxyPassw0rd-77aa";
 const FILE_TOKEN: &str = "SentinelTokenFileContent-5e6f7a8b";
 
-/// Whether a run with two attempts gets credentials when STS answers `error` once: stated by hand
-/// from the retry table (aws-sts.md section 2), never computed by the classifier under test.
+/// Whether a run with two attempts gets credentials when STS answers `error` once.
 fn recovers_from_one(error: StsError) -> bool {
-    match error {
-        StsError::Throttling
-        | StsError::IdpCommunicationError
-        | StsError::VerificationKey
-        | StsError::ExpiredToken
-        | StsError::RequestTimeout
-        | StsError::InternalFailure
-        | StsError::BadGateway
-        | StsError::ServiceUnavailable
-        | StsError::GatewayTimeout => true,
-        StsError::InvalidIdentityToken
-        | StsError::IdpRejectedClaim
-        | StsError::AccessDenied
-        | StsError::MalformedPolicyDocument
-        | StsError::PackedPolicyTooLarge
-        | StsError::RegionDisabled
-        | StsError::ValidationError => false,
-    }
+    common::expected_retry(error) != common::Expected::Permanent
 }
 
 /// One path through the action.

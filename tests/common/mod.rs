@@ -10,6 +10,7 @@ use oidc_assume::exchange::Tuning;
 use oidc_assume::retry::Backoff;
 use oidc_assume::runner::parse_file_commands;
 use oidc_assume_stand_ins::RunnerEnv;
+use oidc_assume_stand_ins::faults::StsError;
 
 /// Short backoff and timeouts, so retry tests take milliseconds.
 pub fn fast() -> Tuning {
@@ -129,4 +130,38 @@ fn assert_nothing_else_written(env: &RunnerEnv) {
 /// The `::error::` annotations in a log.
 pub fn errors(log: &str) -> Vec<&str> {
     log.lines().filter(|l| l.starts_with("::error::")).collect()
+}
+
+/// How the action must treat an STS error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected {
+    /// Retried until the attempts run out.
+    Transient,
+    /// Retried once, with a fresh JWT.
+    Once,
+    /// Never retried.
+    Permanent,
+}
+
+/// The retry table of aws-sts.md section 2, stated by hand: tests compare the action with this,
+/// never with the classifier under test.
+pub fn expected_retry(error: StsError) -> Expected {
+    match error {
+        StsError::Throttling
+        | StsError::IdpCommunicationError
+        | StsError::VerificationKey
+        | StsError::RequestTimeout
+        | StsError::InternalFailure
+        | StsError::BadGateway
+        | StsError::ServiceUnavailable
+        | StsError::GatewayTimeout => Expected::Transient,
+        StsError::ExpiredToken => Expected::Once,
+        StsError::InvalidIdentityToken
+        | StsError::IdpRejectedClaim
+        | StsError::AccessDenied
+        | StsError::MalformedPolicyDocument
+        | StsError::PackedPolicyTooLarge
+        | StsError::RegionDisabled
+        | StsError::ValidationError => Expected::Permanent,
+    }
 }
