@@ -336,7 +336,7 @@ fn a_refused_job_gets_a_step_summary_that_renders_literally() {
 
     // No HTML reaches the page from the claims, and every copyable line is a code block holding
     // exactly what the log printed.
-    for event in markdown_events(&page) {
+    for event in markdown_events(page) {
         assert!(
             !matches!(
                 event,
@@ -345,7 +345,7 @@ fn a_refused_job_gets_a_step_summary_that_renders_literally() {
             "raw HTML in the summary: {event:?}\n{page}"
         );
     }
-    let blocks = code_blocks(&page);
+    let blocks = code_blocks(page);
     let command = line_after(&result.log, TRUST_INTRO).expect("command in the log");
     assert!(blocks.iter().any(|b| b.trim_end() == command), "{blocks:?}");
     let claims = line_after(&result.log, CLAIMS_INTRO).expect("claims in the log");
@@ -357,7 +357,7 @@ fn a_refused_job_gets_a_step_summary_that_renders_literally() {
     );
 
     // The claims table shows the values as text.
-    let text: String = markdown_events(&page)
+    let text: String = markdown_events(page)
         .into_iter()
         .filter_map(|e| match e {
             pulldown_cmark::Event::Text(t) => Some(t.into_string()),

@@ -209,6 +209,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn copyable_lines_table() {
+        for (line, want) in [
+            ("oidc-assume policy trust --branch 'it'\\''s'", Ok(())),
+            ("  \"Condition\": {\"a\":\"b::c\"}", Ok(())),
+            ("x::y", Ok(())),
+            ("a\nb", Err(Uncopyable::ControlCharacter)),
+            ("a\tb", Err(Uncopyable::ControlCharacter)),
+            ("a\u{1b}[0m", Err(Uncopyable::ControlCharacter)),
+            ("a\u{202e}b", Err(Uncopyable::HiddenCharacter)),
+            ("a\u{200b}b", Err(Uncopyable::HiddenCharacter)),
+            ("::warning::x", Err(Uncopyable::CommandMarker)),
+            ("  ::warning::x", Err(Uncopyable::CommandMarker)),
+            ("text ##[warning]x", Err(Uncopyable::CommandMarker)),
+        ] {
+            assert_eq!(check_copyable(line), want, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn copyable_json_keeps_the_value_and_is_copyable() {
+        let value = serde_json::json!({
+            "sub": "a\nb ##[x] \u{202e}\u{1F600} \u{E0001} #[",
+            "plain": "repo:o/r:ref:refs/heads/main",
+        });
+        let text = copyable_json(&value);
+        assert_eq!(check_copyable(&text), Ok(()), "{text}");
+        assert!(
+            text.contains("##\\u005bx]") && text.contains("\\u202e"),
+            "{text}"
+        );
+        assert!(text.contains("\\udb40\\udc01"), "a surrogate pair: {text}");
+        assert!(
+            text.contains("\"plain\":\"repo:o/r:ref:refs/heads/main\""),
+            "{text}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(back, value);
+    }
+
+    #[test]
     fn escape_data_table() {
         for (input, want) in [
             ("", ""),
