@@ -64,6 +64,11 @@ impl<W: Write> Console<W> {
         }
     }
 
+    /// Whether `::debug::` lines are written.
+    pub fn debug_enabled(&self) -> bool {
+        self.debug
+    }
+
     /// Prints the debug events collected in `lines` (see [`crate::logging`]) as `::debug::`
     /// lines, each before the next line this console writes, so that they keep their order.
     pub fn print_debug_events(&mut self, lines: crate::logging::DebugLines) {
@@ -270,6 +275,8 @@ mod tests {
     #[test]
     fn debug_only_when_enabled() {
         let mut off = Console::new(Vec::new(), false);
+        assert!(!off.debug_enabled());
+        assert!(Console::new(Vec::new(), true).debug_enabled());
         off.debug("x").expect("write");
         assert_eq!(written(off), "");
         let mut on = Console::new(Vec::new(), true);
