@@ -209,6 +209,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn hidden_characters_at_the_edges_of_their_ranges() {
+        for (input, want) in [
+            ("\u{7f}", "\\x7f"),
+            ("\u{80}", "\\u{80}"),
+            ("\u{9f}", "\\u{9f}"),
+            ("\u{a0}", "\u{a0}"),
+            ("\u{fdd0}", "\\u{fdd0}"),
+            ("\u{fdef}", "\\u{fdef}"),
+            ("\u{fdf0}", "\u{fdf0}"),
+            ("\u{fffe}", "\\u{fffe}"),
+            ("\u{1ffff}", "\\u{1ffff}"),
+            ("\u{1fffd}", "\u{1fffd}"),
+            ("\u{10fffe}", "\\u{10fffe}"),
+        ] {
+            assert_eq!(neutralise(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
     fn copyable_lines_table() {
         for (line, want) in [
             ("oidc-assume policy trust --branch 'it'\\''s'", Ok(())),
