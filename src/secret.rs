@@ -20,16 +20,6 @@ impl Secret {
     pub fn reveal(&self) -> &str {
         &self.0
     }
-
-    /// The value's length in bytes (safe to report).
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether the value is empty.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 impl fmt::Debug for Secret {
