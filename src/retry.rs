@@ -109,11 +109,6 @@ impl Attempts {
         self.made
     }
 
-    /// Attempts made so far.
-    pub fn made(&self) -> u32 {
-        self.made
-    }
-
     /// The configured maximum.
     pub fn max(&self) -> u32 {
         self.max
@@ -154,6 +149,24 @@ mod tests {
                 assert!(backoff.delay(retry) <= ceiling);
             }
         }
+    }
+
+    #[test]
+    fn delays_grow_with_each_retry_and_are_jittered() {
+        let backoff = Backoff {
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(10),
+        };
+        // 200 draws of a uniform delay in 0..=800 ms: that none passes 100 ms, or that all are
+        // equal, has a probability below 1e-180.
+        let draws: Vec<Duration> = (0..200).map(|_| backoff.delay(3)).collect();
+        assert!(
+            draws.iter().any(|d| *d > Duration::from_millis(100)),
+            "{draws:?}"
+        );
+        assert!(draws.iter().any(|d| *d != draws[0]), "jittered: {draws:?}");
+        let first: Vec<Duration> = (0..200).map(|_| backoff.delay(0)).collect();
+        assert!(first.iter().any(|d| !d.is_zero()), "{first:?}");
     }
 
     #[tokio::test(start_paused = true)]
