@@ -184,6 +184,39 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn the_first_retry_waits_at_most_the_base_delay() {
+        let deadline = Deadline::after(Duration::from_secs(600));
+        let backoff = Backoff {
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(10),
+        };
+        // Drawn 200 times: a ceiling of 200 ms or more would show within them (p < 1e-60).
+        for _ in 0..200 {
+            let mut attempts = Attempts::new(5, backoff);
+            attempts.start();
+            let delay = attempts
+                .next_delay(Retry::Transient, &deadline)
+                .expect("a retry");
+            assert!(delay <= Duration::from_millis(100), "{delay:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_retry_once_the_deadline_has_passed_even_without_a_delay() {
+        let deadline = Deadline::after(Duration::from_millis(1));
+        let mut attempts = Attempts::new(
+            10,
+            Backoff {
+                base: Duration::ZERO,
+                cap: Duration::ZERO,
+            },
+        );
+        attempts.start();
+        tokio::time::advance(Duration::from_millis(2)).await;
+        assert_eq!(attempts.next_delay(Retry::Transient, &deadline), None);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn once_retries_only_once() {
         let deadline = Deadline::after(Duration::from_secs(600));
         let mut attempts = Attempts::new(10, Backoff::default());
