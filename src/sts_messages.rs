@@ -160,6 +160,16 @@ mod tests {
                 "Token expired: current date/time 1690000300 must be before the expiration date/time1690000000",
                 Refusal::Expired,
             ),
+            (
+                "InvalidIdentityToken",
+                "Token expired: current date/time 1690000300 must be before the expiration date/time 1690000000",
+                Refusal::Expired,
+            ),
+            (
+                "InvalidIdentityToken",
+                "Token too old: 1690000000",
+                Refusal::Expired,
+            ),
             ("IDPRejectedClaim", "", Refusal::ClaimRejected),
             (
                 "ValidationError",
@@ -194,5 +204,33 @@ mod tests {
             );
         }
         assert_eq!(recognise("Throttling", "Rate exceeded"), None);
+    }
+
+    /// Claims help where the token itself is in question, not where an input or the account is.
+    #[test]
+    fn claims_are_shown_where_the_token_is_in_question() {
+        for refusal in [
+            Refusal::TrustPolicy,
+            Refusal::NoProvider,
+            Refusal::NotValidated,
+            Refusal::Audience,
+            Refusal::Thumbprint,
+            Refusal::MissingClaim,
+            Refusal::ClaimRejected,
+            Refusal::OtherInvalidToken,
+        ] {
+            assert!(refusal.shows_claims(), "{refusal:?}");
+        }
+        for refusal in [
+            Refusal::VerificationKey,
+            Refusal::Expired,
+            Refusal::Duration,
+            Refusal::InvalidArn,
+            Refusal::Validation,
+            Refusal::RegionDisabled,
+            Refusal::SessionPolicy,
+        ] {
+            assert!(!refusal.shows_claims(), "{refusal:?}");
+        }
     }
 }
