@@ -29,8 +29,9 @@ const MAX_RETRY_ATTEMPTS: u32 = 50;
 const MAX_INLINE_POLICY_CHARS: usize = 2048;
 const MAX_MANAGED_POLICIES: usize = 10;
 
-/// Everything a run needs: the validated inputs and what the runner provides.
-#[derive(Debug, Clone)]
+/// Everything a run needs: the validated inputs and what the runner provides. `Debug` hides the
+/// secrets the environment held (see [`Config::from_map`]) wherever another value repeats them.
+#[derive(Clone)]
 pub struct Config {
     /// The action's inputs.
     pub inputs: Inputs,
@@ -42,6 +43,18 @@ pub struct Config {
     pub network: NetworkSettings,
     /// `RUNNER_DEBUG=1`: print `::debug::` detail.
     pub debug: bool,
+    /// The request token and proxy credentials, hidden from `Debug`.
+    hidden: Vec<String>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = format!(
+            "Config {{ inputs: {:?}, token_source: {:?}, files: {:?}, network: {:?}, debug: {:?} }}",
+            self.inputs, self.token_source, self.files, self.network, self.debug
+        );
+        f.write_str(&crate::runner::redact_secrets(&shown, &self.hidden))
+    }
 }
 
 /// The action's inputs, validated.
@@ -186,11 +199,70 @@ impl Config {
             problems: Vec::new(),
         };
         let config = reader.read();
+        // A problem or a value may quote another input's secret (a proxy password pasted into
+        // the wrong input): hide them all.
+        let secrets = known_secrets(env);
         match config {
-            Some(config) if reader.problems.is_empty() => Ok(config),
-            _ => Err(InputErrors(reader.problems)),
+            Some(config) if reader.problems.is_empty() => Ok(Config {
+                hidden: secrets,
+                ..config
+            }),
+            _ => {
+                let problems = reader
+                    .problems
+                    .into_iter()
+                    .map(|problem| InputProblem {
+                        message: crate::runner::redact_secrets(&problem.message, &secrets),
+                        ..problem
+                    })
+                    .collect();
+                Err(InputErrors(problems))
+            }
         }
     }
+}
+
+/// The secrets the environment holds before any call: the request token, and the user name and
+/// password of every proxy setting (raw, percent-encoded and decoded).
+fn known_secrets(env: &HashMap<String, String>) -> Vec<String> {
+    let mut secrets: Vec<String> = request_token(env)
+        .map(|t| t.reveal().to_owned())
+        .into_iter()
+        .collect();
+    for name in [
+        "INPUT_HTTP-PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "HTTP_PROXY",
+    ] {
+        let Some(value) = env.get(name) else { continue };
+        let rest = value.split_once("://").map_or(value.as_str(), |(_, r)| r);
+        let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+        if let Some((userinfo, _)) = authority.rsplit_once('@') {
+            secrets.push(userinfo.to_owned());
+            secrets.extend(userinfo.split(':').map(str::to_owned));
+        }
+        let candidate = if value.contains("://") {
+            value.trim().to_owned()
+        } else {
+            format!("http://{}", value.trim())
+        };
+        if let Ok(url) = Url::parse(&candidate) {
+            for part in [url.username(), url.password().unwrap_or_default()] {
+                secrets.push(part.to_owned());
+                secrets.push(
+                    percent_encoding::percent_decode_str(part)
+                        .decode_utf8_lossy()
+                        .into_owned(),
+                );
+            }
+        }
+    }
+    secrets.retain(|s| !s.trim().is_empty());
+    secrets.sort();
+    secrets.dedup();
+    secrets
 }
 
 /// The request token, read before anything else so that it can be masked first.
@@ -298,6 +370,7 @@ impl<'a> Reader<'a> {
             files,
             network,
             debug,
+            hidden: Vec::new(),
         })
     }
 

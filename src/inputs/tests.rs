@@ -489,3 +489,37 @@ fn printed_urls_carry_no_credentials() {
         "https://sts.example.com:8443/x?y=1"
     );
 }
+
+#[test]
+fn problems_never_quote_a_secret_from_another_input() {
+    let env = with(&[
+        (
+            "HTTPS_PROXY",
+            "http://proxy-user:Proxy-Pa55word@proxy.example:3128",
+        ),
+        (
+            "INPUT_MANAGED-SESSION-POLICIES",
+            "proxy-user:Proxy-Pa55word@somewhere",
+        ),
+        ("INPUT_ROLE-SESSION-NAME", "request-token Proxy-Pa55word"),
+    ]);
+    let Err(InputErrors(found)) = Config::from_map(&env) else {
+        panic!("refused")
+    };
+    assert_eq!(found.len(), 2, "{found:?}");
+    for problem in &found {
+        for secret in ["Proxy-Pa55word", "proxy-user", "request-token"] {
+            assert!(!problem.message.contains(secret), "{secret} in {problem:?}");
+        }
+        assert!(problem.message.contains("***"), "{problem:?}");
+    }
+}
+
+#[test]
+fn config_debug_hides_a_secret_repeated_in_another_value() {
+    let env = with(&[("HTTPS_PROXY", "http://proxy.request-token.example:3128")]);
+    let config = Config::from_map(&env).expect("valid");
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("request-token"), "{shown}");
+    assert!(shown.starts_with("Config { inputs: Inputs {"), "{shown}");
+}

@@ -6,7 +6,7 @@
 pub(crate) const MASK: &str = "***";
 
 /// Returns `text` with every occurrence of every non-empty `secrets` entry replaced.
-pub(crate) fn redact<S: AsRef<str>>(text: &str, secrets: &[S]) -> String {
+pub fn redact<S: AsRef<str>>(text: &str, secrets: &[S]) -> String {
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     for secret in secrets {
         let secret = secret.as_ref();

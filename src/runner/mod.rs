@@ -32,6 +32,7 @@ pub use console::{Console, Level};
 pub use files::{
     ENV_NAMES, FileCommandError, FileCommands, FileKind, OUTPUT_NAMES, append, append_all,
 };
+pub use mask::redact as redact_secrets;
 pub use parse::{
     Command, CommandForm, ParseError, parse_command, parse_file_commands, unescape_data,
     unescape_property,
