@@ -119,6 +119,20 @@ impl TrustSpec {
             )));
         }
         check_text("--audience", &self.audience)?;
+        // Issuers and provider ARNs are URLs and ARNs: nothing outside the characters a URL
+        // carries unescaped (RFC 3986 unreserved, `/`, `:`, `%`). Anything else would land
+        // verbatim in condition keys and in the provider ARN.
+        let url_text = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-._~/:%@".contains(c))
+        };
+        if !url_text(&github::issuer_path(&self.issuer)) || !url_text(&self.provider_arn) {
+            return Err(PolicyError::Usage(format!(
+                "the issuer {:?} and the provider ARN {:?} must be a URL and an ARN (letters, digits and -._~/:%@)",
+                self.issuer, self.provider_arn
+            )));
+        }
         Ok(())
     }
 
@@ -559,6 +573,45 @@ mod tests {
         assert_eq!(
             spec.condition_json()["StringEquals"]["token.actions.githubusercontent.com:sub"],
             "repo:acme/app:environment:prod%3Aeu"
+        );
+    }
+
+    #[test]
+    fn issuers_and_provider_arns_must_be_url_text() {
+        let spec = |issuer: &str, provider: &str| TrustSpec {
+            repo: "acme/app".into(),
+            ids: None,
+            target: Target::Branch("main".into()),
+            provider_arn: provider.into(),
+            audience: "sts.amazonaws.com".into(),
+            issuer: issuer.into(),
+        };
+        let good = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+        assert!(
+            spec("https://token.actions.githubusercontent.com", good)
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            spec("https://ghes.example/_services/token", good)
+                .validate()
+                .is_ok()
+        );
+        for issuer in [
+            "https://x\ny",
+            "https://x\"y",
+            "https://x y",
+            "https://x{y}",
+        ] {
+            assert!(spec(issuer, good).validate().is_err(), "{issuer:?}");
+        }
+        assert!(
+            spec(
+                "https://token.actions.githubusercontent.com",
+                &format!("{good}\nx")
+            )
+            .validate()
+            .is_err()
         );
     }
 }
