@@ -39,6 +39,68 @@ fn corpus_findings_match_manifest() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// The token a corpus `explain` expectation starts from: a push to main of acme/app on
+/// github.com; the expectation's `claims` replace or add claims (`null` removes one).
+fn corpus_token(changes: &serde_json::Value) -> serde_json::Value {
+    let mut token = serde_json::json!({
+        "iss": "https://token.actions.githubusercontent.com",
+        "aud": "sts.amazonaws.com",
+        "sub": "repo:acme/app:ref:refs/heads/main",
+        "repository": "acme/app",
+        "repository_id": "42",
+        "repository_owner": "acme",
+        "repository_owner_id": "7",
+        "ref": "refs/heads/main",
+        "event_name": "push",
+        "workflow": "deploy",
+    });
+    let map = token.as_object_mut().expect("object");
+    for (claim, value) in changes.as_object().expect("claims is an object") {
+        match value {
+            serde_json::Value::Null => map.remove(claim),
+            v => map.insert(claim.clone(), v.clone()),
+        };
+    }
+    token
+}
+
+#[test]
+fn corpus_explain_verdicts_match_manifest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (file, expected) in manifest() {
+        let Some(cases) = expected.get("explain") else {
+            continue;
+        };
+        for case in cases.as_array().expect("explain is a list") {
+            let token = corpus_token(&case["claims"]);
+            let claims = dir.path().join("claims.json");
+            std::fs::write(&claims, token.to_string()).expect("write claims");
+            let claims = claims.display().to_string();
+            let path = corpus(&file);
+            let (code, out) = policy(&["explain", "--policy", &path, "--claims", &claims], "");
+            let want = if case["admitted"].as_bool().expect("admitted") {
+                0
+            } else {
+                1
+            };
+            if code != want {
+                failures.push(format!(
+                    "{file} {}: exit {code}, want {want}\n{out}",
+                    case["claims"]
+                ));
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 10,
+        "only {checked} explain expectations in the manifest"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
 #[test]
 fn every_rule_is_exercised_by_the_corpus() {
     // The rules `check` reports on the corpus files, as run (not as the manifest says: the test

@@ -237,6 +237,31 @@ fn verdict_table() {
         // request context (`aws:SecureTransport`), which `AccessRequest::from_claims` does not
         // model. A row here would state a verdict STS does not give.
         (
+            // `event_name` and `repository_owner` are in every token, but they are not
+            // condition keys STS evaluates (Service Authorization Reference, sts; vendored in
+            // data/aws-iam/conditionKeys/sts.json): the keys are absent from the request.
+            "a claim STS does not evaluate never matches a positive operator",
+            doc(vec![allow(with(
+                json!({"StringLike": {&sub: "repo:acme/*"}, "StringEquals": {format!("{K}:event_name"): "push"}}),
+            ))]),
+            vec![("main (event_name push)", main_push(), false)],
+        ),
+        (
+            "a claim STS does not evaluate always passes a negated operator",
+            doc(vec![allow(with(
+                json!({"StringLike": {&sub: "repo:*"}, "StringNotEquals": {format!("{K}:repository_owner"): "evil"}}),
+            ))]),
+            vec![("main", main_push(), true), ("evil", evil(), true)],
+        ),
+        (
+            // The same exclusion on a key STS evaluates does exclude.
+            "a negated operator on a key STS evaluates excludes",
+            doc(vec![allow(with(
+                json!({"StringLike": {&sub: "repo:*"}, "StringNotLike": {format!("{K}:repository"): "evil/*"}}),
+            ))]),
+            vec![("main", main_push(), true), ("evil", evil(), false)],
+        ),
+        (
             "explicit deny wins",
             doc(vec![
                 allow(with(json!({"StringLike": {&sub: "repo:acme/*"}}))),

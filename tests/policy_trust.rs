@@ -720,3 +720,93 @@ fn trust_output_matches_the_documented_policies() {
     }
     assert_eq!(compared, 8, "every documented form is compared");
 }
+
+#[test]
+fn every_issuer_form_gets_a_policy_of_keys_sts_evaluates() {
+    use oidc_assume::policy::keys::IssuerForm;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let workflow = "acme/workflows/.github/workflows/deploy.yml@refs/heads/main";
+    for issuer in [
+        "https://token.actions.githubusercontent.com",
+        "https://token.actions.githubusercontent.com/acme-corp",
+        "https://token.actions.octo.ghe.com",
+        "https://github.com/enterprises/acme-corp",
+        "https://ghes.example.com/_services/token",
+    ] {
+        let form = IssuerForm::of(issuer.trim_start_matches("https://")).expect("a GitHub form");
+        for target in [["--branch", "main"], ["--job-workflow-ref", workflow]] {
+            let mut argv = vec![
+                "trust",
+                "--repo",
+                "acme/app",
+                "--account",
+                ACCOUNT,
+                "--issuer",
+                issuer,
+            ];
+            argv.extend_from_slice(&target);
+            let (code, text) = policy(&argv, "");
+            let doc = match code {
+                0 => PolicyDocument::from_json_str(&text).expect("policy"),
+                _ => {
+                    // Only a claim STS does not evaluate for this form is refused.
+                    assert_eq!(form, IssuerForm::Server, "{argv:?}: {text}");
+                    assert_eq!(code, 2, "{argv:?}: {text}");
+                    assert!(
+                        text.contains("STS does not evaluate `repository`"),
+                        "{text}"
+                    );
+                    continue;
+                }
+            };
+            for condition in &doc.statements[0].conditions {
+                let claim = condition.key.rsplit(':').next().expect("claim");
+                assert!(form.evaluates(claim), "{argv:?} wrote {}", condition.key);
+            }
+            let file = write(&dir, "trust.json", &text);
+            let (code, out) = policy(&["check", &file], "");
+            assert_eq!(code, 0, "{argv:?}: {out}");
+            let mut token = claims(
+                "repo:acme/app:ref:refs/heads/main",
+                json!({"iss": issuer, "job_workflow_ref": workflow}),
+            );
+            let c = write(
+                &dir,
+                "claims.json",
+                &Value::Object(token.clone()).to_string(),
+            );
+            let explain = [
+                "explain",
+                "--policy",
+                &file,
+                "--claims",
+                &c,
+                "--account",
+                ACCOUNT,
+            ];
+            let (code, out) = policy(&explain, "");
+            assert_eq!(code, 0, "{argv:?} should admit its own job:\n{out}");
+            token.insert("repository".into(), json!("acme/other"));
+            token.insert("sub".into(), json!("repo:acme/other:ref:refs/heads/main"));
+            write(&dir, "claims.json", &Value::Object(token).to_string());
+            let (code, out) = policy(&explain, "");
+            assert_eq!(code, 1, "{argv:?} should refuse another repository:\n{out}");
+        }
+    }
+    let (code, out) = policy(
+        &[
+            "trust",
+            "--repo",
+            "acme/app",
+            "--branch",
+            "main",
+            "--account",
+            ACCOUNT,
+            "--issuer",
+            "https://gitlab.com",
+        ],
+        "",
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("is not a GitHub Actions issuer"), "{out}");
+}

@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::policy::github;
+use crate::policy::keys::{self, IssuerForm};
 use crate::policy::matching::{WEB_IDENTITY_ACTION, actions_admit, like};
 use crate::policy::model::{
     Condition, Effect, PolicyDocument, Principal, PrincipalKind, SetQualifier, Statement, Test,
@@ -33,22 +34,47 @@ pub struct AccessRequest {
     pub action: String,
     /// Context keys (lower case) -> values.
     context: BTreeMap<String, Vec<String>>,
+    /// Claims of a GitHub token that STS does not evaluate as condition keys (lower case).
+    not_evaluated: Vec<String>,
+    /// What the request assumed rather than read from the claims, for a person.
+    assumptions: Vec<String>,
 }
 
 impl AccessRequest {
     /// The request a token with these claims makes to the provider `provider_arn` (empty when
     /// unknown: federated principals are then matched by the issuer's provider path).
     ///
-    /// Every claim becomes the key `<issuer host/path>:<claim>`; strings, numbers and booleans
-    /// become strings, arrays several values.
+    /// The issuer is the `iss` claim; without one, the provider ARN's path, else github.com's
+    /// (an assumption the evaluation states). Every claim becomes the key
+    /// `<issuer host/path>:<claim>` (strings, numbers and booleans as strings, arrays as several
+    /// values), except, for a GitHub issuer, the claims STS does not evaluate
+    /// ([`keys`]): those keys are absent, as they are when STS evaluates the policy.
     pub fn from_claims(provider_arn: &str, claims: &Map<String, Value>) -> AccessRequest {
-        let issuer = claims
-            .get("iss")
-            .and_then(Value::as_str)
-            .map(github::issuer_path)
-            .unwrap_or_default();
+        let mut assumptions = Vec::new();
+        let issuer = match claims.get("iss").and_then(Value::as_str) {
+            Some(iss) => github::issuer_path(iss),
+            None => {
+                let (issuer, from) = match github::provider_path(provider_arn) {
+                    Some(path) => (path.to_string(), "the provider ARN's"),
+                    None => (github::GITHUB_HOST.to_string(), "github.com's"),
+                };
+                assumptions.push(format!(
+                    "the claims have no iss: the issuer is taken to be {from}, {issuer}"
+                ));
+                issuer
+            }
+        };
+        let form = IssuerForm::of(&issuer);
+        if let Some(caveat) = form.and_then(IssuerForm::caveat) {
+            assumptions.push(caveat.to_string());
+        }
         let mut context = BTreeMap::new();
+        let mut not_evaluated = Vec::new();
         for (claim, value) in claims {
+            if form.is_some_and(|f| !f.evaluates(claim)) {
+                not_evaluated.push(claim.to_lowercase());
+                continue;
+            }
             let values: Vec<String> = match value {
                 Value::String(s) => vec![s.clone()],
                 Value::Bool(b) => vec![b.to_string()],
@@ -71,6 +97,8 @@ impl AccessRequest {
             issuer,
             action: WEB_IDENTITY_ACTION.to_string(),
             context,
+            not_evaluated,
+            assumptions,
         }
     }
 
@@ -79,11 +107,23 @@ impl AccessRequest {
         self.context.get(&key.to_lowercase()).map(Vec::as_slice)
     }
 
-    /// The value of one claim of the token's issuer.
+    /// The value of one claim of the token's issuer, when STS evaluates it.
     pub fn claim(&self, claim: &str) -> Option<&str> {
         self.value(&format!("{}:{claim}", self.issuer))
             .and_then(|v| v.first())
             .map(String::as_str)
+    }
+
+    /// Why `key` is absent when it names a claim of a GitHub issuer that STS does not evaluate.
+    fn not_a_key(&self, key: &str) -> Option<String> {
+        let (issuer, claim) = github::github_key(key)?;
+        let form = IssuerForm::of(&issuer)?;
+        (!form.evaluates(&claim)).then(|| {
+            format!(
+                "STS does not evaluate `{claim}` for issuer {issuer} (not a condition key in {}), so the key is absent",
+                keys::SOURCE
+            )
+        })
     }
 }
 
@@ -172,7 +212,7 @@ impl Evaluation {
 
 /// Evaluates `doc` for `request`.
 pub fn evaluate(doc: &PolicyDocument, request: &AccessRequest) -> Evaluation {
-    let mut notes = Vec::new();
+    let mut notes = request.assumptions.clone();
     if request.provider_arn.is_none() {
         notes.push(format!(
             "no provider ARN given: a federated principal matches when its provider path is {} (pass --provider-arn or --account to compare the full ARN)",
@@ -192,6 +232,14 @@ pub fn evaluate(doc: &PolicyDocument, request: &AccessRequest) -> Evaluation {
         (None, Some(a)) => Decision::Admitted { statement: a.index },
         (None, None) => Decision::ImplicitDeny,
     };
+    if !request.not_evaluated.is_empty() {
+        notes.push(format!(
+            "claims STS does not evaluate for issuer {} (absent from the request, per {}): {}",
+            request.issuer,
+            keys::SOURCE,
+            request.not_evaluated.join(", ")
+        ));
+    }
     notes.dedup();
     let mut eval = Evaluation {
         decision,
@@ -352,6 +400,27 @@ fn verb(test: &Test) -> &'static str {
     }
 }
 
+/// Whether a condition holds when its key is absent from the request, and why: IAM's rules
+/// for a missing key (see the operator table in `docs/policy.md`). `check` judges claims STS
+/// does not evaluate with this same function, so the two commands agree.
+pub fn when_absent(c: &Condition) -> (bool, &'static str) {
+    if c.op.test == Test::Null {
+        return if c.values.iter().any(|v| v.eq_ignore_ascii_case("true")) {
+            (true, "Null true holds for an absent key")
+        } else {
+            (false, "Null false fails for an absent key")
+        };
+    }
+    match (c.op.set, c.op.if_exists, c.op.test.is_negated()) {
+        (Some(SetQualifier::ForAllValues), _, _) => {
+            (true, "ForAllValues is true for an absent key")
+        }
+        (_, true, _) => (true, "IfExists passes when it is absent"),
+        (_, false, true) => (true, "a negated operator passes when it is absent"),
+        _ => (false, "a positive operator fails when it is absent"),
+    }
+}
+
 fn condition(c: &Condition, req: &AccessRequest, notes: &mut Vec<String>) -> ConditionResult {
     let request = req.value(&c.key).map(<[String]>::to_vec);
     let absent = request.as_ref().is_none_or(Vec::is_empty);
@@ -370,50 +439,31 @@ fn condition(c: &Condition, req: &AccessRequest, notes: &mut Vec<String>) -> Con
         ));
     }
     let test = &c.op.test;
+    if absent {
+        let (hit, why) = when_absent(c);
+        let absent_why = req
+            .not_a_key(&c.key)
+            .unwrap_or_else(|| "the key is absent from the request".to_string());
+        return result(hit, format!("{absent_why}; {why}"));
+    }
+    if *test == Test::Null {
+        let hit = c.values.iter().any(|v| v.eq_ignore_ascii_case("false"));
+        return result(
+            hit,
+            format!(
+                "the key is present; Null {:?} {}",
+                c.values,
+                if hit { "holds" } else { "fails" }
+            ),
+        );
+    }
     if let Test::Other(name) = test {
         notes.push(format!(
             "operator {name} is not evaluated by this tool; its condition counts as not matching"
         ));
         return result(false, format!("operator {name} is not evaluated here"));
     }
-    if *test == Test::Null {
-        let hit = c
-            .values
-            .iter()
-            .any(|v| match v.to_ascii_lowercase().as_str() {
-                "true" => absent,
-                "false" => !absent,
-                _ => false,
-            });
-        let state = if absent { "absent" } else { "present" };
-        return result(
-            hit,
-            format!(
-                "the key is {state}; Null {:?} {}",
-                c.values,
-                if hit { "holds" } else { "fails" }
-            ),
-        );
-    }
     let negated = test.is_negated();
-    if absent {
-        let (hit, why) = match (c.op.set, c.op.if_exists, negated) {
-            (Some(SetQualifier::ForAllValues), _, _) => (
-                true,
-                "the key is absent, and ForAllValues is true for an absent key",
-            ),
-            (_, true, _) => (
-                true,
-                "the key is absent, and IfExists passes when it is absent",
-            ),
-            (_, false, true) => (
-                true,
-                "the key is absent, and a negated operator passes when it is absent",
-            ),
-            _ => (false, "the claim is absent from the token"),
-        };
-        return result(hit, why.to_string());
-    }
     let req_values = request.clone().unwrap_or_default();
     let matched_by = |r: &str| c.values.iter().find(|p| matches_value(test, p, r));
     let one = |r: &str| -> bool { matched_by(r).is_some() != negated };

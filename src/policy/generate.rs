@@ -8,7 +8,8 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::policy::PolicyError;
-use crate::policy::github::{self, DEFAULT_ISSUER};
+use crate::policy::github::{self, DEFAULT_ISSUER, IssuerForm};
+use crate::policy::keys;
 
 pub use crate::region::Partition;
 use crate::region::Region;
@@ -132,6 +133,25 @@ impl TrustSpec {
                 "the issuer {:?} and the provider ARN {:?} must be a URL and an ARN (letters, digits and -._~/:%@)",
                 self.issuer, self.provider_arn
             )));
+        }
+        let Some(form) = IssuerForm::of(&self.issuer_path()) else {
+            let forms: Vec<&str> = IssuerForm::ALL.iter().map(|f| f.describe()).collect();
+            return Err(PolicyError::Usage(format!(
+                "--issuer {:?} is not a GitHub Actions issuer; the forms are: {}",
+                self.issuer,
+                forms.join("; ")
+            )));
+        };
+        // Only keys STS evaluates for this issuer: any other would never match.
+        for (_, key, _) in self.conditions() {
+            let claim = key.rsplit(':').next().unwrap_or_default();
+            if !form.evaluates(claim) {
+                return Err(PolicyError::Usage(format!(
+                    "STS does not evaluate `{claim}` for {} ({}), so a policy testing it would admit no one; pin the repository with --branch, --tag, --environment or --pull-request instead",
+                    form.describe(),
+                    keys::SOURCE
+                )));
+            }
         }
         Ok(())
     }

@@ -1,9 +1,10 @@
 //! What the checker knows about GitHub's OIDC issuers and claims: which issuers are GitHub's
-//! (github.com, an enterprise slug, GHES), which claims pin a repository, and how broad a
-//! `sub` pattern is.
+//! (every [`IssuerForm`]), which claims pin a repository, and how broad a `sub` pattern is.
 //!
 //! `sub` is analysed here only to judge a policy and to explain it to a person; nothing in the
 //! credential exchange decides anything from it.
+
+pub use crate::policy::keys::IssuerForm;
 
 /// GitHub's issuer for github.com.
 pub const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
@@ -25,17 +26,9 @@ pub fn issuer_path(iss: &str) -> String {
     s.trim_end_matches('/').to_string()
 }
 
-/// True when `path` (host and path) is a GitHub Actions issuer: github.com's, an enterprise's
-/// `token.actions.githubusercontent.com/<slug>`, or a GHES `HOST/_services/token`.
+/// True when `path` (host and path) is a GitHub Actions issuer of any form ([`IssuerForm`]).
 pub fn is_github_issuer(path: &str) -> bool {
-    let p = path.to_ascii_lowercase();
-    if p == GITHUB_HOST {
-        return true;
-    }
-    if let Some(slug) = p.strip_prefix("token.actions.githubusercontent.com/") {
-        return !slug.is_empty() && !slug.contains('/');
-    }
-    p.ends_with("/_services/token")
+    IssuerForm::of(path).is_some()
 }
 
 /// The provider path of an OIDC provider ARN (`arn:aws:iam::1:oidc-provider/HOST/PATH`).
@@ -89,15 +82,13 @@ pub enum ClaimKind {
     Context,
 }
 
-/// Classifies a GitHub claim (lower case).
+/// Classifies a claim STS evaluates (lower case; see [`IssuerForm::evaluates`]).
 pub fn claim_kind(claim: &str) -> ClaimKind {
     match claim {
         "sub" => ClaimKind::Subject,
-        "repository" | "repository_id" | "job_workflow_ref" | "workflow_ref" => {
-            ClaimKind::Repository
-        }
-        "repository_owner" | "repository_owner_id" => ClaimKind::Owner,
-        "enterprise" | "enterprise_id" => ClaimKind::Enterprise,
+        "repository" | "repository_id" | "job_workflow_ref" => ClaimKind::Repository,
+        "repository_owner_id" => ClaimKind::Owner,
+        "enterprise_id" => ClaimKind::Enterprise,
         "aud" => ClaimKind::Audience,
         _ => ClaimKind::Context,
     }
@@ -339,6 +330,8 @@ mod tests {
         assert!(is_github_issuer("token.actions.githubusercontent.com"));
         assert!(is_github_issuer("token.actions.githubusercontent.com/acme"));
         assert!(is_github_issuer("ghes.example.com/_services/token"));
+        assert!(is_github_issuer("token.actions.octo.ghe.com"));
+        assert!(is_github_issuer("github.com/enterprises/acme"));
         assert!(!is_github_issuer("accounts.google.com"));
         assert_eq!(
             issuer_path("https://token.actions.githubusercontent.com/"),

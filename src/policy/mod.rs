@@ -5,6 +5,7 @@
 //! - [`model`]: the policy model every format is loaded into.
 //! - [`load`]: IAM JSON, `aws iam get-role` output and Terraform loaders, with lines.
 //! - [`github`]: GitHub issuers and claims; how broad a `sub` value is.
+//! - [`keys`]: the condition keys STS evaluates for each GitHub issuer form.
 //! - [`check`]: the rules of `policy check` and their findings.
 //! - [`eval`]: the IAM evaluator behind `policy explain` and the stand-in STS.
 //! - [`generate`]: `policy trust` and [`suggest_trust`] for the AccessDenied diagnosis.
@@ -19,6 +20,7 @@ mod error;
 pub mod eval;
 pub mod generate;
 pub mod github;
+pub mod keys;
 pub mod load;
 pub mod matching;
 pub mod model;

@@ -189,16 +189,18 @@ pub enum Test {
 }
 
 impl Test {
-    /// True for the operators whose values must all fail to match (`StringNotEquals`, ...).
+    /// True for the operators whose values must all fail to match (`StringNotEquals`, ...,
+    /// and the unjudged `NumericNotEquals`, `DateNotEquals`, `NotIpAddress`).
     pub fn is_negated(&self) -> bool {
-        matches!(
-            self,
+        match self {
             Test::StringNotEquals
-                | Test::StringNotEqualsIgnoreCase
-                | Test::StringNotLike
-                | Test::ArnNotEquals
-                | Test::ArnNotLike
-        )
+            | Test::StringNotEqualsIgnoreCase
+            | Test::StringNotLike
+            | Test::ArnNotEquals
+            | Test::ArnNotLike => true,
+            Test::Other(name) => name.contains("Not"),
+            _ => false,
+        }
     }
 
     /// True for the positive string comparisons that can scope a claim.

@@ -70,6 +70,10 @@ rules! {
         "A condition on a GitHub claim uses an operator this checker does not judge.";
     UNRESOLVED = "OA-T021", "unresolved-expression", Note,
         "A Terraform expression could not be resolved; the policy is checked as written.";
+    NOT_A_KEY = "OA-T022", "claim-sts-does-not-evaluate", Warning,
+        "A condition tests a GitHub claim that STS does not evaluate for the issuer (not a condition key in AWS's Service Authorization Reference): the key is absent, so a positive operator never matches and the statement never applies, and a negated or IfExists operator always passes and restricts nothing.";
+    UNDOCUMENTED_ISSUER = "OA-T023", "undocumented-issuer", Note,
+        "The statement trusts an issuer of the form github.com/enterprises/NAME: AWS's catalogue lists condition keys for it, but GitHub documents no such issuer, so which tokens carry it is unknown.";
 }
 
 /// The rule with this id.

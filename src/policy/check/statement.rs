@@ -2,9 +2,11 @@
 
 use super::rules::{self, Rule};
 use super::{Finding, Location};
+use crate::policy::eval::when_absent;
 use crate::policy::github::{
-    self, AUDIENCE, AUDIENCE_CN, Breadth, ClaimKind, Context, SubjectScope, claim_kind,
+    self, AUDIENCE, AUDIENCE_CN, Breadth, ClaimKind, Context, IssuerForm, SubjectScope, claim_kind,
 };
+use crate::policy::keys;
 use crate::policy::matching::{WEB_IDENTITY_ACTION, actions_admit};
 use crate::policy::model::{Condition, Effect, SetQualifier, Statement, Test};
 
@@ -109,8 +111,20 @@ pub(super) fn check(st: &Statement, loc: &Location, out: &mut Vec<Finding>) {
         );
         return;
     }
+    for caveat in issuers
+        .iter()
+        .filter_map(|i| IssuerForm::of(i).and_then(IssuerForm::caveat))
+    {
+        sink.push(
+            rules::UNDOCUMENTED_ISSUER,
+            None,
+            caveat.to_string(),
+            "check which issuer your tokens carry (the iss claim) before relying on this statement",
+        );
+    }
     let issuer_text = issuers.join(", ");
     let mut claims: Vec<ClaimCondition<'_>> = Vec::new();
+    let mut never_applies = false;
     for c in &st.conditions {
         let Some((iss, claim)) = github::github_key(&c.key) else {
             continue;
@@ -127,7 +141,36 @@ pub(super) fn check(st: &Statement, loc: &Location, out: &mut Vec<Finding>) {
             );
             continue;
         }
+        if let Some(form) = IssuerForm::of(&iss).filter(|f| !f.evaluates(&claim)) {
+            // The key list decides, not the claims GitHub sends: see `keys`.
+            let (holds, why) = when_absent(c);
+            never_applies |= !holds;
+            let effect = if holds { "always holds" } else { "never holds" };
+            let consequence = if holds {
+                "the restriction it intends does nothing"
+            } else {
+                "this statement never admits anyone"
+            };
+            sink.push(
+                rules::NOT_A_KEY,
+                c.line,
+                format!(
+                    "STS does not evaluate `{claim}` for issuer {iss} (not a condition key in {}), so `{}` is absent from the request and `{}` {effect} ({why}): {consequence}",
+                    keys::SOURCE,
+                    c.key,
+                    c.operator,
+                ),
+                format!(
+                    "test a claim STS evaluates: {}",
+                    form.evaluated_claims().join(", ")
+                ),
+            );
+            continue;
+        }
         claims.push(ClaimCondition { cond: c, claim });
+    }
+    if never_applies {
+        return;
     }
     for cc in &claims {
         operator_rules(&mut sink, cc);
@@ -174,7 +217,8 @@ fn operator_rules(sink: &mut Sink<'_>, cc: &ClaimCondition<'_>) {
             "use StringEquals or StringLike for GitHub claims",
         );
     }
-    let string_test = c.op.test.is_positive_string() || c.op.test.is_negated();
+    let string_test = c.op.test.is_positive_string()
+        || c.op.test.is_negated() && !matches!(c.op.test, Test::Other(_));
     if string_test && !c.op.test.has_wildcards() {
         for v in c.values.iter().filter(|v| v.contains(['*', '?'])) {
             sink.push(
