@@ -114,6 +114,20 @@ pub fn check_policies(policies: &[LoadedPolicy]) -> Vec<Finding> {
                 fix: "check the rendered policy as well (`terraform show -json` or `aws iam get-role`)".into(),
             });
         }
+        for d in &p.duplicates {
+            out.push(Finding {
+                rule: rules::DUPLICATE_NAME.id,
+                severity: rules::DUPLICATE_NAME.severity,
+                location: Location {
+                    line: Some(d.second_line),
+                    ..base.clone()
+                },
+                message: format!(
+                    "{d}: JSON parsers disagree on which one counts (RFC 8259, section 4), so this document is judged here as if the last one counted"
+                ),
+                fix: format!("keep one {:?}, merging the two if both were meant", d.name),
+            });
+        }
         check_into(&p.document, &base, &mut out);
     }
     out

@@ -74,6 +74,8 @@ rules! {
         "A condition tests a GitHub claim that STS does not evaluate for the issuer (not a condition key in AWS's Service Authorization Reference): the key is absent, so a positive operator never matches and the statement never applies, and a negated or IfExists operator always passes and restricts nothing.";
     UNDOCUMENTED_ISSUER = "OA-T023", "undocumented-issuer", Note,
         "The statement trusts an issuer of the form github.com/enterprises/NAME: AWS's catalogue lists condition keys for it, but GitHub documents no such issuer, so which tokens carry it is unknown.";
+    DUPLICATE_NAME = "OA-T024", "duplicate-name", Error,
+        "A name is given twice in one JSON object of the policy (two Statement, two Effect, a key twice under one operator): parsers keep the first, keep the last or refuse, so the document means different things to different readers.";
 }
 
 /// The rule with this id.

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::{LoadedPolicy, line_of};
+use super::{LoadedPolicy, duplicates, line_of};
 use crate::policy::PolicyError;
 use crate::policy::model::{PolicyDocument, SpanHints, StatementSpan};
 
@@ -106,6 +106,7 @@ fn model(
         name,
         document,
         notes: Vec::new(),
+        duplicates: Vec::new(),
     })
 }
 
@@ -136,11 +137,14 @@ fn role_document(
                 .into_owned()
         };
         let value: Value = serde_json::from_str(&decoded).map_err(json_err)?;
+        let field_line = line_in(text, raw.get(), 1);
         let hints = SpanHints {
-            document_line: Some(line_in(text, raw.get(), 1)),
+            document_line: Some(field_line),
             statements: Vec::new(),
         };
-        model(file, name, &value, &hints)
+        let mut loaded = model(file, name, &value, &hints)?;
+        loaded.duplicates = duplicates::find(&decoded, 1, Some(field_line));
+        Ok(loaded)
     } else {
         let value: Value = serde_json::from_str(raw.get()).map_err(json_err)?;
         model(file, name, &value, &spans(raw.get(), text, 1))
@@ -160,8 +164,11 @@ pub fn load_json_text(file: &str, text: &str) -> Result<Vec<LoadedPolicy>, Polic
             reason: "the file is not a JSON object".into(),
         });
     };
+    let in_file = duplicates::find(text, 1, None);
     if obj.contains_key("Statement") {
-        return Ok(vec![model(file, None, &value, &spans(text, text, 1))?]);
+        let mut loaded = model(file, None, &value, &spans(text, text, 1))?;
+        loaded.duplicates = in_file;
+        return Ok(vec![loaded]);
     }
     let raw: RawRoleOutput<'_> =
         serde_json::from_str(text).map_err(|source| PolicyError::Json {
@@ -184,7 +191,7 @@ pub fn load_json_text(file: &str, text: &str) -> Result<Vec<LoadedPolicy>, Polic
                 .into(),
         });
     }
-    let mut out = Vec::new();
+    let mut out: Vec<LoadedPolicy> = Vec::new();
     for role in roles {
         let name = role.name.map(|n| format!("role/{n}"));
         match role.document {
@@ -199,6 +206,12 @@ pub fn load_json_text(file: &str, text: &str) -> Result<Vec<LoadedPolicy>, Polic
                 });
             }
         }
+    }
+    // Duplicates of the file's own text (the envelope and object-form documents) are reported
+    // once, with the first policy.
+    if let Some(first) = out.first_mut() {
+        first.duplicates.extend(in_file);
+        first.duplicates.dedup();
     }
     Ok(out)
 }

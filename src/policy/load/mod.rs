@@ -5,6 +5,7 @@
 //! `.tf` files of one directory are read together, so a role in `main.tf` can refer to an OIDC
 //! provider or a variable declared in another file.
 
+mod duplicates;
 mod json;
 mod terraform;
 mod tfvalue;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::policy::PolicyError;
 use crate::policy::model::PolicyDocument;
 
+pub use duplicates::DuplicateName;
 pub use json::load_json_text;
 pub use terraform::load_terraform_texts;
 
@@ -29,6 +31,8 @@ pub struct LoadedPolicy {
     pub document: PolicyDocument,
     /// What the loader could not resolve (Terraform expressions), to tell the user.
     pub notes: Vec<String>,
+    /// Names given twice in one JSON object of the document: it is ambiguous.
+    pub duplicates: Vec<DuplicateName>,
 }
 
 impl LoadedPolicy {

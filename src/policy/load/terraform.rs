@@ -16,7 +16,7 @@ use hcl::edit::structure::{Block, Body};
 use serde_json::{Map, Value};
 
 use super::tfvalue::{Scope, Tf, source};
-use super::{LoadedPolicy, json, line_of};
+use super::{LoadedPolicy, duplicates, json, line_of};
 use crate::policy::PolicyError;
 use crate::policy::model::{PolicyDocument, SpanHints, StatementSpan};
 
@@ -269,6 +269,7 @@ fn finish(
         name: Some(name),
         document,
         notes,
+        duplicates: Vec::new(),
     })
 }
 
@@ -326,7 +327,9 @@ fn role_policy(
                 source,
             })?;
             let hints = json::spans(&text, &text, first);
-            finish(scope, file.name, name, &value, &hints, Vec::new()).map(Some)
+            let mut loaded = finish(scope, file.name, name, &value, &hints, Vec::new())?;
+            loaded.duplicates = duplicates::find(&text, first, None);
+            Ok(Some(loaded))
         }
         _ => Ok(Some(unresolved(scope, file, name, expr))),
     }
@@ -345,6 +348,7 @@ fn unresolved(scope: &Scope, file: &File<'_>, name: String, expr: &Expression) -
             "assume_role_policy `{}` is not resolved here; check the rendered policy (`aws iam get-role`) instead",
             source(expr, file.text)
         )],
+        duplicates: Vec::new(),
     }
 }
 
