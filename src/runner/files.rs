@@ -199,11 +199,6 @@ impl FileCommands {
         self.kind
     }
 
-    /// Whether nothing has been set.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The names set so far, in order.
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.entries.iter().map(|(name, _)| *name)
@@ -428,13 +423,17 @@ fn file_kind(kind: &std::fs::FileType) -> &'static str {
 /// write but not read is still written; the flag says whether it is readable.
 fn open_for_append(path: &Path) -> io::Result<(File, bool)> {
     use std::os::unix::fs::OpenOptionsExt;
-    let open = |read: bool| {
+    read_if_allowed(|read: bool| {
         OpenOptions::new()
             .read(read)
             .append(true)
             .custom_flags(libc::O_NONBLOCK)
             .open(path)
-    };
+    })
+}
+
+/// Opens with read access, or without it when only reading is refused.
+fn read_if_allowed(open: impl Fn(bool) -> io::Result<File>) -> io::Result<(File, bool)> {
     match open(true) {
         Ok(file) => Ok((file, true)),
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
@@ -490,7 +489,7 @@ mod tests {
             let refused = env.set("AWS_SESSION_TOKEN", &value);
             let unsafe_error = matches!(refused, Err(FileCommandError::UnsafeValue { .. }));
             prop_assert!(unsafe_error, "set must refuse");
-            prop_assert!(env.is_empty());
+            prop_assert!(env.names().next().is_none());
             prop_assert_eq!(env.render().expect("empty batch renders"), "");
         }
     }
@@ -590,6 +589,53 @@ mod tests {
             "{message}"
         );
         assert!(!missing.exists(), "append must not create the file");
+    }
+
+    #[test]
+    fn a_path_that_cannot_be_looked_up_is_not_called_missing() {
+        // A regular file used as a directory: the lookup fails with ENOTDIR, not ENOENT, and
+        // the error must say what happened rather than claim the file does not exist.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("set_env_1");
+        std::fs::write(&file, "").expect("create");
+        let err = append("GITHUB_ENV", &file.join("child"), "A=1\n").expect_err("ENOTDIR");
+        assert!(
+            !matches!(err, FileCommandError::MissingFile { .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn read_access_is_dropped_only_when_reading_is_refused() {
+        use std::cell::RefCell;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        std::fs::write(&path, "").expect("create");
+        let attempts = |refusal: io::ErrorKind| {
+            let calls = RefCell::new(Vec::new());
+            let result = read_if_allowed(|read| {
+                calls.borrow_mut().push(read);
+                if read {
+                    Err(io::Error::from(refusal))
+                } else {
+                    File::open(&path)
+                }
+            });
+            (
+                result.map(|(_, readable)| readable).map_err(|e| e.kind()),
+                calls.into_inner(),
+            )
+        };
+        assert_eq!(
+            attempts(io::ErrorKind::PermissionDenied),
+            (Ok(false), vec![true, false])
+        );
+        assert_eq!(
+            attempts(io::ErrorKind::NotFound),
+            (Err(io::ErrorKind::NotFound), vec![true])
+        );
+        let readable = read_if_allowed(|_| File::open(&path)).map(|(_, r)| r);
+        assert!(matches!(readable, Ok(true)));
     }
 
     #[test]
