@@ -3,6 +3,7 @@
 
 pub mod rules;
 mod statement;
+mod witness;
 
 use serde::Serialize;
 
@@ -90,6 +91,10 @@ pub struct Finding {
     pub message: String,
     /// How to fix it.
     pub fix: String,
+    /// For a finding that says the policy admits something: the claims of a token that shows
+    /// it, which `policy explain` admits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub example_claims: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Checks loaded policies; findings come in file, policy and statement order.
@@ -112,6 +117,7 @@ pub fn check_policies(policies: &[LoadedPolicy]) -> Vec<Finding> {
                 location: base.clone(),
                 message: note.clone(),
                 fix: "check the rendered policy as well (`terraform show -json` or `aws iam get-role`)".into(),
+                example_claims: None,
             });
         }
         for d in &p.duplicates {
@@ -126,6 +132,7 @@ pub fn check_policies(policies: &[LoadedPolicy]) -> Vec<Finding> {
                     "{d}: JSON parsers disagree on which one counts (RFC 8259, section 4), so this document is judged here as if the last one counted"
                 ),
                 fix: format!("keep one {:?}, merging the two if both were meant", d.name),
+                example_claims: None,
             });
         }
         check_into(&p.document, &base, &mut out);
@@ -148,6 +155,7 @@ pub fn check_document(doc: &PolicyDocument, file: &str) -> Vec<Finding> {
 }
 
 fn check_into(doc: &PolicyDocument, base: &Location, out: &mut Vec<Finding>) {
+    let mut admissions = Vec::new();
     for (i, st) in doc.statements.iter().enumerate() {
         let loc = Location {
             statement: Some(i + 1),
@@ -155,7 +163,23 @@ fn check_into(doc: &PolicyDocument, base: &Location, out: &mut Vec<Finding>) {
             line: st.line.or(base.line),
             ..base.clone()
         };
-        statement::check(st, &loc, out);
+        statement::check(st, i, &loc, out, &mut admissions);
+    }
+    // A finding that says the policy admits something stands only with a token the evaluator
+    // admits; otherwise it says what stopped the example.
+    for admission in admissions {
+        let finding = &mut out[admission.finding];
+        match witness::try_witness(doc, &admission) {
+            witness::Verdict::Admitted(token) => finding.example_claims = Some(token),
+            witness::Verdict::Refused(why) => {
+                finding.rule = rules::UNPROVEN.id;
+                finding.severity = rules::UNPROVEN.severity;
+                finding.message = format!(
+                    "on its own, this statement looks like this: {}; but {why}, so whether the policy admits such a token depends on the rest of the document, which this checker does not prove",
+                    finding.message
+                );
+            }
+        }
     }
 }
 

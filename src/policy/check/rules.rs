@@ -76,6 +76,8 @@ rules! {
         "The statement trusts an issuer of the form github.com/enterprises/NAME: AWS's catalogue lists condition keys for it, but GitHub documents no such issuer, so which tokens carry it is unknown.";
     DUPLICATE_NAME = "OA-T024", "duplicate-name", Error,
         "A name is given twice in one JSON object of the policy (two Statement, two Effect, a key twice under one operator): parsers keep the first, keep the last or refuse, so the document means different things to different readers.";
+    UNPROVEN = "OA-T025", "unproven-admission", Warning,
+        "A statement looks broad on its own, but the token that would show it is refused by the rest of the document (typically a Deny statement): the checker cannot prove either way that such tokens are refused.";
 }
 
 /// The rule with this id.

@@ -1,6 +1,7 @@
 //! The rules, applied to one statement.
 
 use super::rules::{self, Rule};
+use super::witness::{Admission, Focus};
 use super::{Finding, Location};
 use crate::policy::eval::when_absent;
 use crate::policy::github::{
@@ -13,6 +14,9 @@ use crate::policy::model::{Condition, Effect, SetQualifier, Statement, Test};
 struct Sink<'a> {
     loc: &'a Location,
     out: &'a mut Vec<Finding>,
+    /// 0-based index of the statement.
+    statement: usize,
+    admissions: &'a mut Vec<Admission>,
 }
 
 impl Sink<'_> {
@@ -27,6 +31,26 @@ impl Sink<'_> {
             location,
             message,
             fix: fix.into(),
+            example_claims: None,
+        });
+    }
+
+    /// Pushes a finding that says the statement admits something, to be shown by a witness.
+    fn push_admitting(
+        &mut self,
+        rule: Rule,
+        line: Option<usize>,
+        message: String,
+        fix: impl Into<String>,
+        issuer: &str,
+        focus: Focus,
+    ) {
+        self.push(rule, line, message, fix);
+        self.admissions.push(Admission {
+            finding: self.out.len() - 1,
+            statement: self.statement,
+            issuer: issuer.to_string(),
+            focus,
         });
     }
 }
@@ -36,10 +60,22 @@ const TRUST_HINT: &str = "`oidc-assume policy trust --repo OWNER/REPO --branch m
 /// A condition on a claim of one of the statement's GitHub issuers.
 struct ClaimCondition<'c> {
     cond: &'c Condition,
+    /// Its index among the statement's conditions.
+    index: usize,
+    /// The issuer of its key.
+    issuer: String,
     claim: String,
 }
 
-pub(super) fn check(st: &Statement, loc: &Location, out: &mut Vec<Finding>) {
+/// Checks statement `index` (0-based) of its document; findings that say it admits something
+/// are also recorded in `admissions`.
+pub(super) fn check(
+    st: &Statement,
+    index: usize,
+    loc: &Location,
+    out: &mut Vec<Finding>,
+    admissions: &mut Vec<Admission>,
+) {
     // A Deny cannot admit anyone, and a statement without a principal is not a trust statement.
     if st.effect == Effect::Deny {
         return;
@@ -47,7 +83,12 @@ pub(super) fn check(st: &Statement, loc: &Location, out: &mut Vec<Finding>) {
     let Some(principal) = &st.principal else {
         return;
     };
-    let mut sink = Sink { loc, out };
+    let mut sink = Sink {
+        loc,
+        out,
+        statement: index,
+        admissions,
+    };
     let everyone = st.principal_negated || principal.is_everyone();
     if everyone {
         let what = if st.principal_negated {
@@ -125,17 +166,21 @@ pub(super) fn check(st: &Statement, loc: &Location, out: &mut Vec<Finding>) {
     let issuer_text = issuers.join(", ");
     let mut claims: Vec<ClaimCondition<'_>> = Vec::new();
     let mut never_applies = false;
-    for c in &st.conditions {
+    for (index, c) in st.conditions.iter().enumerate() {
         let Some((iss, claim)) = github::github_key(&c.key) else {
             continue;
         };
         if !issuers.contains(&iss) {
+            let (holds, why) = when_absent(c);
+            never_applies |= !holds;
             sink.push(
                 rules::FOREIGN_ISSUER,
                 c.line,
                 format!(
-                    "condition key `{}` belongs to issuer {iss}, but the statement trusts {issuer_text}: the key is never in the request",
-                    c.key
+                    "condition key `{}` belongs to issuer {iss}, but the statement trusts {issuer_text}: the key is never in the request, so `{}` {} ({why})",
+                    c.key,
+                    c.operator,
+                    absent_consequence(holds),
                 ),
                 format!("write the key as {}:{claim}", issuers[0]),
             );
@@ -145,20 +190,15 @@ pub(super) fn check(st: &Statement, loc: &Location, out: &mut Vec<Finding>) {
             // The key list decides, not the claims GitHub sends: see `keys`.
             let (holds, why) = when_absent(c);
             never_applies |= !holds;
-            let effect = if holds { "always holds" } else { "never holds" };
-            let consequence = if holds {
-                "the restriction it intends does nothing"
-            } else {
-                "this statement never admits anyone"
-            };
             sink.push(
                 rules::NOT_A_KEY,
                 c.line,
                 format!(
-                    "STS does not evaluate `{claim}` for issuer {iss} (not a condition key in {}), so `{}` is absent from the request and `{}` {effect} ({why}): {consequence}",
+                    "STS does not evaluate `{claim}` for issuer {iss} (not a condition key in {}), so `{}` is absent from the request and `{}` {} ({why})",
                     keys::SOURCE,
                     c.key,
                     c.operator,
+                    absent_consequence(holds),
                 ),
                 format!(
                     "test a claim STS evaluates: {}",
@@ -167,7 +207,12 @@ pub(super) fn check(st: &Statement, loc: &Location, out: &mut Vec<Finding>) {
             );
             continue;
         }
-        claims.push(ClaimCondition { cond: c, claim });
+        claims.push(ClaimCondition {
+            cond: c,
+            index,
+            issuer: iss,
+            claim,
+        });
     }
     if never_applies {
         return;
@@ -179,10 +224,22 @@ pub(super) fn check(st: &Statement, loc: &Location, out: &mut Vec<Finding>) {
     scope_rules(&mut sink, &claims, &issuer_text, &issuers[0]);
 }
 
+/// What a condition on a key that is never in the request does to its statement.
+fn absent_consequence(holds: bool) -> &'static str {
+    if holds {
+        "always holds: the restriction it intends does nothing"
+    } else {
+        "never holds: this statement never admits anyone"
+    }
+}
+
 fn operator_rules(sink: &mut Sink<'_>, cc: &ClaimCondition<'_>) {
     let c = cc.cond;
+    let absent = || Focus::Absent {
+        condition: cc.index,
+    };
     if c.op.set == Some(SetQualifier::ForAllValues) {
-        sink.push(
+        sink.push_admitting(
             rules::FOR_ALL_VALUES,
             c.line,
             format!(
@@ -193,10 +250,12 @@ fn operator_rules(sink: &mut Sink<'_>, cc: &ClaimCondition<'_>) {
                 "drop the `ForAllValues:` prefix (GitHub claims are single-valued): use {}",
                 strip_qualifiers(&c.operator)
             ),
+            &cc.issuer,
+            absent(),
         );
     }
     if c.op.if_exists {
-        sink.push(
+        sink.push_admitting(
             rules::IF_EXISTS,
             c.line,
             format!(
@@ -204,6 +263,8 @@ fn operator_rules(sink: &mut Sink<'_>, cc: &ClaimCondition<'_>) {
                 c.operator, c.key
             ),
             format!("drop `IfExists`: use {}", strip_qualifiers(&c.operator)),
+            &cc.issuer,
+            absent(),
         );
     }
     if let Test::Other(name) = &c.op.test {
@@ -294,6 +355,8 @@ struct Broad {
     line: Option<usize>,
     message: String,
     fix: String,
+    issuer: String,
+    focus: Focus,
 }
 
 fn scope_rules(
@@ -313,7 +376,7 @@ fn scope_rules(
             .map(|c| c.cond.key.as_str())
             .collect();
         if !negative.is_empty() {
-            sink.push(
+            sink.push_admitting(
                 rules::NEGATIVE_ONLY,
                 None,
                 format!(
@@ -321,6 +384,8 @@ fn scope_rules(
                     negative.join(", ")
                 ),
                 format!("add a positive condition: StringEquals on {issuer}:sub with repo:OWNER/REPO:... values; {TRUST_HINT}"),
+                issuer,
+                Focus::AnyRepository,
             );
             return;
         }
@@ -339,22 +404,21 @@ fn scope_rules(
                 context.join(", ")
             )
         };
-        sink.push(
+        sink.push_admitting(
             rules::UNSCOPED,
             None,
             format!(
                 "the statement trusts {issuer_text} but no condition pins a repository: any GitHub workflow can assume the role{why}"
             ),
             format!("add StringEquals on {issuer}:sub, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\"; {TRUST_HINT}"),
+            issuer,
+            Focus::AnyRepository,
         );
         return;
     }
     let narrows_context = claims.iter().any(|c| {
         c.cond.op.test.is_positive_string()
-            && matches!(
-                c.claim.as_str(),
-                "ref" | "environment" | "job_workflow_ref" | "workflow_ref"
-            )
+            && matches!(c.claim.as_str(), "ref" | "environment" | "job_workflow_ref")
     });
     let mut statement_breadth = Breadth::Anyone;
     let mut broad: Vec<Broad> = Vec::new();
@@ -365,12 +429,12 @@ fn scope_rules(
         for v in &cc.cond.values {
             let breadth = if kind == ClaimKind::Subject {
                 let scope = github::subject_scope(v, like);
-                subject_findings(sink, &mut broad, cc.cond, v, &scope, narrows_context);
+                subject_findings(sink, &mut broad, cc, v, &scope, narrows_context);
                 scope.breadth()
             } else {
                 let b = github::repository_value_breadth(v, like, kind);
                 if b < Breadth::Repository {
-                    broad.push(breadth_finding(cc.cond, v, b, &cc.claim));
+                    broad.push(breadth_finding(cc, v, b));
                 }
                 b
             };
@@ -380,12 +444,13 @@ fn scope_rules(
     }
     if statement_breadth < Breadth::Repository {
         for b in broad {
-            sink.push(b.rule, b.line, b.message, b.fix);
+            sink.push_admitting(b.rule, b.line, b.message, b.fix, &b.issuer, b.focus);
         }
     }
 }
 
-fn breadth_finding(c: &Condition, v: &str, b: Breadth, claim: &str) -> Broad {
+fn breadth_finding(cc: &ClaimCondition<'_>, v: &str, b: Breadth) -> Broad {
+    let c = cc.cond;
     let (rule, what) = match b {
         Breadth::Anyone => (rules::ANY_REPOSITORY, "any repository of any owner".to_string()),
         Breadth::OwnerPattern => (
@@ -403,7 +468,7 @@ fn breadth_finding(c: &Condition, v: &str, b: Breadth, claim: &str) -> Broad {
         ),
         Breadth::Repository => (rules::REPOSITORY_PATTERN, String::new()),
     };
-    let fix = if claim == "sub" {
+    let fix = if cc.claim == "sub" {
         "list each repository: \"repo:OWNER/REPO:ref:refs/heads/main\" (StringEquals), or add StringEquals on repository_id"
     } else {
         "use the exact OWNER/REPO (or repository_id) with StringEquals"
@@ -413,21 +478,31 @@ fn breadth_finding(c: &Condition, v: &str, b: Breadth, claim: &str) -> Broad {
         line: c.line,
         message: format!("`{}` value {v:?} admits {what}", c.key),
         fix: fix.to_string(),
+        issuer: cc.issuer.clone(),
+        focus: value_focus(cc, v),
+    }
+}
+
+fn value_focus(cc: &ClaimCondition<'_>, v: &str) -> Focus {
+    Focus::Value {
+        condition: cc.index,
+        value: v.to_string(),
     }
 }
 
 fn subject_findings(
     sink: &mut Sink<'_>,
     broad: &mut Vec<Broad>,
-    c: &Condition,
+    cc: &ClaimCondition<'_>,
     v: &str,
     scope: &SubjectScope,
     narrows_context: bool,
 ) {
+    let c = cc.cond;
     match scope {
-        SubjectScope::Anyone => broad.push(breadth_finding(c, v, Breadth::Anyone, "sub")),
+        SubjectScope::Anyone => broad.push(breadth_finding(cc, v, Breadth::Anyone)),
         SubjectScope::OwnerPattern(owner) => {
-            let mut b = breadth_finding(c, v, Breadth::OwnerPattern, "sub");
+            let mut b = breadth_finding(cc, v, Breadth::OwnerPattern);
             b.message = format!(
                 "`{}` value {v:?} admits every owner whose name matches `{owner}` (for example {}-evil), and all their repositories",
                 c.key,
@@ -436,7 +511,7 @@ fn subject_findings(
             broad.push(b);
         }
         SubjectScope::Owner(owner) => {
-            let mut b = breadth_finding(c, v, Breadth::Owner, "sub");
+            let mut b = breadth_finding(cc, v, Breadth::Owner);
             b.message = format!(
                 "`{}` value {v:?} admits every repository of {owner}, including repositories any member creates later",
                 c.key
@@ -444,7 +519,7 @@ fn subject_findings(
             broad.push(b);
         }
         SubjectScope::RepositoryPattern(owner, repo) => {
-            let mut b = breadth_finding(c, v, Breadth::RepositoryPattern, "sub");
+            let mut b = breadth_finding(cc, v, Breadth::RepositoryPattern);
             b.message = format!(
                 "`{}` value {v:?} admits every repository of {owner} named like `{repo}`, including ones created later",
                 c.key
@@ -465,6 +540,8 @@ fn subject_findings(
                 line: c.line,
                 message: format!("`{}` value {v:?} {why}", c.key),
                 fix: "include repo (or repository_id) in the subject template and in the value, e.g. \"repo:OWNER/REPO:environment:production\"".into(),
+                issuer: cc.issuer.clone(),
+                focus: value_focus(cc, v),
             });
         }
         SubjectScope::CustomPinned(first) => sink.push(
@@ -487,13 +564,15 @@ fn subject_findings(
             "write the full subject, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\"",
         ),
         SubjectScope::Repository(repo, context) => match context {
-            Context::Broad(what) if !narrows_context => sink.push(
+            Context::Broad(what) if !narrows_context => sink.push_admitting(
                 rules::BROAD_CONTEXT,
                 c.line,
                 format!("`{}` value {v:?} admits {what} of {repo}", c.key),
                 format!("name the one the role is for: \"repo:{repo}:ref:refs/heads/main\", \"repo:{repo}:environment:production\" or \"repo:{repo}:pull_request\""),
+                &cc.issuer,
+                value_focus(cc, v),
             ),
-            Context::PullRequest => sink.push(
+            Context::PullRequest => sink.push_admitting(
                 rules::PULL_REQUEST,
                 c.line,
                 format!(
@@ -501,6 +580,8 @@ fn subject_findings(
                     c.key
                 ),
                 "keep this role read-only (a plan role); give write access only to a branch or an environment with reviewers",
+                &cc.issuer,
+                value_focus(cc, v),
             ),
             _ => {}
         },
