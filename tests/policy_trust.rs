@@ -107,7 +107,8 @@ fn cases() -> Vec<Case> {
             ],
             admitted: reusable,
             refused: vec![other_reusable, main, other],
-            notes: 0,
+            // OA-T026: the calling repository's branches are the reusable workflow's business.
+            notes: 1,
         },
     ]
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::policy::load::LoadedPolicy;
 use crate::policy::model::PolicyDocument;
 pub use rules::{RULES, Rule};
+pub use witness::intended_token;
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

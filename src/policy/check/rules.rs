@@ -78,6 +78,8 @@ rules! {
         "A name is given twice in one JSON object of the policy (two Statement, two Effect, a key twice under one operator): parsers keep the first, keep the last or refuse, so the document means different things to different readers.";
     UNPROVEN = "OA-T025", "unproven-admission", Warning,
         "A statement looks broad on its own, but the token that would show it is refused by the rest of the document (typically a Deny statement): the checker cannot prove either way that such tokens are refused.";
+    WORKFLOW_DECIDES = "OA-T026", "reusable-workflow-decides", Note,
+        "The statement pins a reusable workflow (job_workflow_ref) and nothing narrows which runs of the calling repository may use it: every branch, tag, environment and pull request that calls the workflow is admitted.";
 }
 
 /// The rule with this id.

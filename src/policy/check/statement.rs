@@ -417,8 +417,7 @@ fn scope_rules(
         return;
     }
     let narrows_context = claims.iter().any(|c| {
-        c.cond.op.test.is_positive_string()
-            && matches!(c.claim.as_str(), "ref" | "environment" | "job_workflow_ref")
+        matches!(c.claim.as_str(), "ref" | "environment" | "job_workflow_ref") && narrows(c)
     });
     let mut statement_breadth = Breadth::Anyone;
     let mut broad: Vec<Broad> = Vec::new();
@@ -446,7 +445,106 @@ fn scope_rules(
         for b in broad {
             sink.push_admitting(b.rule, b.line, b.message, b.fix, &b.issuer, b.focus);
         }
+        return;
     }
+    context_rules(sink, claims);
+}
+
+/// True when a condition holds only for some runs: a positive test with no value that starts
+/// with a wildcard; for `sub`, every value names a context (or matches nothing GitHub sends).
+/// `IfExists` and `ForAllValues:` pass a token without the claim, so they narrow nothing,
+/// except on `sub` and `aud`, which every token carries (their absence is reported apart).
+fn narrows(cc: &ClaimCondition<'_>) -> bool {
+    let op = &cc.cond.op;
+    let always_present = matches!(cc.claim.as_str(), "sub" | "aud");
+    let passes_absent = op.if_exists || op.set == Some(SetQualifier::ForAllValues);
+    if !op.test.is_positive_string() || passes_absent && !always_present {
+        return false;
+    }
+    let like = op.test.has_wildcards();
+    cc.cond.values.iter().all(|v| {
+        if cc.claim == "sub" {
+            subject_narrows(v, like)
+        } else {
+            !(like && v.starts_with(['*', '?']))
+        }
+    })
+}
+
+/// True when a `sub` value admits only some runs of the repositories it matches.
+fn subject_narrows(v: &str, like: bool) -> bool {
+    match github::subject_scope(v, like) {
+        SubjectScope::Repository(_, context) => !matches!(context, Context::Broad(_)),
+        SubjectScope::CustomPinned(_) | SubjectScope::NeverMatches(_) => true,
+        // `repo:acme/*:environment:production`: the text after the last wildcard names the
+        // context (a `:` inside a claim value is sent as %3A, so a wildcard cannot fake it).
+        SubjectScope::Owner(_) | SubjectScope::RepositoryPattern(..) => {
+            let tail = v.rsplit(['*', '?']).next().unwrap_or_default();
+            tail.len() > 1 && tail.starts_with(':')
+        }
+        SubjectScope::Anyone
+        | SubjectScope::OwnerPattern(_)
+        | SubjectScope::CustomUnpinned { .. } => false,
+    }
+}
+
+/// A statement pinned to repositories: does anything narrow which of their runs it admits?
+fn context_rules(sink: &mut Sink<'_>, claims: &[ClaimCondition<'_>]) {
+    let by_run = claims
+        .iter()
+        .any(|cc| matches!(cc.claim.as_str(), "sub" | "ref" | "environment") && narrows(cc));
+    if by_run {
+        return;
+    }
+    if let Some(w) = claims
+        .iter()
+        .find(|cc| cc.claim == "job_workflow_ref" && narrows(cc))
+    {
+        sink.push(
+            rules::WORKFLOW_DECIDES,
+            w.cond.line,
+            format!(
+                "`{}` pins the reusable workflow {:?}; any branch, tag, environment or pull request of the repository that calls it can assume the role",
+                w.cond.key, w.cond.values
+            ),
+            "fine when the reusable workflow decides what may run; add a sub or environment condition to narrow its callers",
+        );
+        return;
+    }
+    // A `sub` value that admits every context of a repository is reported as such (OA-T010).
+    let broad_subject = claims.iter().any(|cc| {
+        cc.claim == "sub"
+            && cc.cond.op.test.is_positive_string()
+            && cc.cond.values.iter().any(|v| {
+                matches!(
+                    github::subject_scope(v, cc.cond.op.test.has_wildcards()),
+                    SubjectScope::Repository(_, Context::Broad(_))
+                )
+            })
+    });
+    if broad_subject {
+        return;
+    }
+    let Some(pin) = claims
+        .iter()
+        .find(|cc| cc.cond.op.test.is_positive_string() && pins(claim_kind(&cc.claim)))
+    else {
+        return;
+    };
+    sink.push_admitting(
+        rules::BROAD_CONTEXT,
+        pin.cond.line,
+        format!(
+            "`{}` pins {:?}, but no condition narrows which runs: every branch, tag, environment and pull request of it can assume the role",
+            pin.cond.key, pin.cond.values
+        ),
+        format!(
+            "add a sub condition naming the one the role is for, e.g. StringEquals {}:sub \"repo:OWNER/REPO:ref:refs/heads/main\"",
+            pin.issuer
+        ),
+        &pin.issuer,
+        Focus::AnyBranch,
+    );
 }
 
 fn breadth_finding(cc: &ClaimCondition<'_>, v: &str, b: Breadth) -> Broad {

@@ -7,9 +7,9 @@
 use serde_json::{Map, Value, json};
 
 use crate::policy::eval::{AccessRequest, Decision, evaluate};
-use crate::policy::github::{AUDIENCE, IssuerForm, github_key};
+use crate::policy::github::{AUDIENCE, GITHUB_HOST, IssuerForm, github_key, provider_path};
 use crate::policy::matching::like;
-use crate::policy::model::{Condition, PolicyDocument, Statement, Test};
+use crate::policy::model::{Condition, Effect, PolicyDocument, Statement, Test};
 
 /// What the witness must show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub(super) enum Focus {
         /// The condition.
         condition: usize,
     },
+    /// A run of the pinned repository on a branch no one named.
+    AnyBranch,
 }
 
 /// A finding that claims an admission, waiting for its witness.
@@ -96,40 +98,47 @@ fn instantiate(value: &str, wild: bool) -> String {
 
 /// `instantiate` for a `sub` value, completing a trailing `*` into a whole subject, so the
 /// example reads as a real token's (`repo:acme/*` becomes `repo:acme/evil:ref:refs/heads/main`).
-fn instantiate_subject(value: &str, wild: bool) -> String {
+fn instantiate_subject(value: &str, wild: bool, branch: &str) -> String {
     let Some(prefix) = value.strip_suffix('*').filter(|_| wild) else {
         return instantiate(value, wild);
     };
     let head = instantiate(prefix, wild);
+    let context = format!(":ref:refs/heads/{branch}");
     let tail = match head.strip_prefix("repo:") {
-        _ if head.is_empty() => "repo:evil-org/evil-repo:ref:refs/heads/main",
+        _ if head.is_empty() => format!("repo:evil-org/evil-repo{context}"),
         Some(rest) if !rest.contains(':') && rest.contains('/') => {
             if rest.ends_with(['/', '-', '.', '_']) {
-                "evil:ref:refs/heads/main"
+                format!("evil{context}")
             } else {
-                "-evil:ref:refs/heads/main"
+                format!("-evil{context}")
             }
         }
         Some(rest) if !rest.contains(':') => {
             if rest.is_empty() {
-                "evil-org/evil-repo:ref:refs/heads/main"
+                format!("evil-org/evil-repo{context}")
             } else {
-                "-evil/evil-repo:ref:refs/heads/main"
+                format!("-evil/evil-repo{context}")
             }
         }
-        _ if head.ends_with(['/', ':', '@', '.', '-']) => "evil",
-        _ => "-evil",
+        _ if head.ends_with(['/', ':', '@', '.', '-']) => "evil".to_string(),
+        _ => "-evil".to_string(),
     };
     format!("{head}{tail}")
 }
 
 /// Makes `repository` and `repository_owner` agree with `sub`, or `sub` with `repository`,
 /// where no condition tests the claim being set.
-fn agree(token: &mut Map<String, Value>, tested: &[String]) {
+fn agree(token: &mut Map<String, Value>, tested: &[String], branch: &str) {
     let untested = |claim: &str| !tested.iter().any(|t| t == claim);
     let sub = token.get("sub").and_then(Value::as_str).map(str::to_string);
     let from_sub = sub.as_deref().and_then(|s| {
-        let rest = s.strip_prefix("repo:")?;
+        // `repo:` leads the default subject and may sit anywhere in a custom template.
+        let at = if s.starts_with("repo:") {
+            0
+        } else {
+            s.find(":repo:")? + 1
+        };
+        let rest = &s[at + "repo:".len()..];
         let full = rest.split(':').next()?;
         let (owner, repo) = full.split_once('/')?;
         let strip = |s: &str| s.split('@').next().unwrap_or(s).to_string();
@@ -149,8 +158,11 @@ fn agree(token: &mut Map<String, Value>, tested: &[String]) {
         && sub.is_some()
         && let Some(repository) = token.get("repository").and_then(Value::as_str)
     {
-        let sub = format!("repo:{repository}:ref:refs/heads/main");
+        let sub = format!("repo:{repository}:ref:refs/heads/{branch}");
         token.insert("sub".into(), Value::String(sub));
+        if untested("ref") {
+            token.insert("ref".into(), Value::String(format!("refs/heads/{branch}")));
+        }
     }
 }
 
@@ -212,10 +224,44 @@ pub(super) fn try_witness(doc: &PolicyDocument, admission: &Admission) -> Verdic
     }
 }
 
+/// A token the document admits, built from the first Allow statement that yields one: a job of
+/// the kind the policy is meant for, from which tests derive the tokens it must refuse. `None`
+/// when no statement yields an admitted token.
+pub fn intended_token(doc: &PolicyDocument) -> Option<Map<String, Value>> {
+    doc.statements
+        .iter()
+        .filter(|st| st.effect == Effect::Allow)
+        .map(|st| build(st, &statement_issuer(st), &Focus::AnyRepository))
+        .find(|token| evaluate(doc, &AccessRequest::from_claims("", token)).admitted())
+}
+
+/// The GitHub issuer a statement is about: its provider's, else its condition keys', else
+/// github.com's.
+fn statement_issuer(st: &Statement) -> String {
+    let from_principal = st.principal.as_ref().and_then(|p| {
+        p.federated()
+            .filter_map(provider_path)
+            .find(|path| IssuerForm::of(path).is_some())
+            .map(str::to_ascii_lowercase)
+    });
+    from_principal
+        .or_else(|| {
+            st.conditions
+                .iter()
+                .find_map(|c| github_key(&c.key).map(|(issuer, _)| issuer))
+        })
+        .unwrap_or_else(|| GITHUB_HOST.to_string())
+}
+
 fn build(st: &Statement, issuer: &str, focus: &Focus) -> Map<String, Value> {
     let mut token = hostile_token(issuer);
     let form = IssuerForm::of(issuer);
     let mut tested: Vec<String> = Vec::new();
+    let branch = if *focus == Focus::AnyBranch {
+        "evil-branch"
+    } else {
+        "main"
+    };
     for (i, c) in st.conditions.iter().enumerate() {
         let Some((key_issuer, claim)) = github_key(&c.key) else {
             continue;
@@ -227,7 +273,7 @@ fn build(st: &Statement, issuer: &str, focus: &Focus) -> Map<String, Value> {
         tested.push(claim.clone());
         let fill = |v: &str| {
             if claim == "sub" {
-                instantiate_subject(v, wild)
+                instantiate_subject(v, wild, branch)
             } else {
                 instantiate(v, wild)
             }
@@ -274,7 +320,7 @@ fn build(st: &Statement, issuer: &str, focus: &Focus) -> Map<String, Value> {
             }
         }
     }
-    agree(&mut token, &tested);
+    agree(&mut token, &tested, branch);
     token
 }
 
@@ -293,23 +339,23 @@ mod tests {
         );
         assert_eq!(instantiate("repo:acme/*", false), "repo:acme/*");
         assert_eq!(
-            instantiate_subject("repo:acme/*", true),
+            instantiate_subject("repo:acme/*", true, "main"),
             "repo:acme/evil:ref:refs/heads/main"
         );
         assert_eq!(
-            instantiate_subject("repo:acme*", true),
+            instantiate_subject("repo:acme*", true, "main"),
             "repo:acme-evil/evil-repo:ref:refs/heads/main"
         );
         assert_eq!(
-            instantiate_subject("repo:acme/app:*", true),
+            instantiate_subject("repo:acme/app:*", true, "main"),
             "repo:acme/app:evil"
         );
         assert_eq!(
-            instantiate_subject("*", true),
+            instantiate_subject("*", true, "main"),
             "repo:evil-org/evil-repo:ref:refs/heads/main"
         );
         assert_eq!(
-            instantiate_subject("repo:acme/infra-*", true),
+            instantiate_subject("repo:acme/infra-*", true, "main"),
             "repo:acme/infra-evil:ref:refs/heads/main"
         );
     }
