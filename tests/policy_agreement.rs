@@ -237,6 +237,9 @@ fn values_for(claim: &str) -> Vec<&'static str> {
             "workflow:deploy",
             "*",
             "",
+            "repo:${token.actions.githubusercontent.com:repository}:*",
+            "repo:acme/app:ref:${token.actions.githubusercontent.com:ref}",
+            "repo:acme/${*}",
         ],
         "aud" => vec!["sts.amazonaws.com", "sts.amazonaws.com.cn", "*", "other"],
         "repository" => vec!["acme/app", "acme/*", "ACME/app", "*"],
@@ -343,7 +346,11 @@ fn policies() -> impl Strategy<Value = Value> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("AGREEMENT_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(3000),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn generated_policies_check_and_explain_agree(policy in policies()) {

@@ -21,6 +21,7 @@ use crate::policy::matching::{WEB_IDENTITY_ACTION, actions_admit, like};
 use crate::policy::model::{
     Condition, Effect, PolicyDocument, Principal, PrincipalKind, SetQualifier, Statement, Test,
 };
+use crate::policy::variables::{self, LITERAL_QUESTION, LITERAL_STAR, Substituted};
 
 /// The request IAM evaluates: who (the provider), what (the action) and the context keys the
 /// token's claims become.
@@ -401,25 +402,38 @@ fn verb(test: &Test) -> &'static str {
 }
 
 /// Whether a condition holds when its key is absent from the request, and why: IAM's rules
-/// for a missing key (see the operator table in `docs/policy.md`). `check` judges claims STS
-/// does not evaluate with this same function, so the two commands agree.
+/// for a missing key, quoted in the operator table of `docs/policy.md` (IAM User Guide,
+/// "Condition operators", "Single-valued vs. multivalued context keys", "...IfExists condition
+/// operators"). `check` judges keys that are never in the request with this same function, so
+/// the two commands agree.
 pub fn when_absent(c: &Condition) -> (bool, &'static str) {
+    let set = c.op.set;
     if c.op.test == Test::Null {
-        return if c.values.iter().any(|v| v.eq_ignore_ascii_case("true")) {
-            (true, "Null true holds for an absent key")
-        } else {
-            (false, "Null false fails for an absent key")
+        return match set {
+            Some(SetQualifier::ForAllValues) => (true, "ForAllValues:Null is always true"),
+            Some(SetQualifier::ForAnyValue) => (false, "ForAnyValue:Null is always false"),
+            None if c.values.iter().any(|v| v.eq_ignore_ascii_case("true")) => {
+                (true, "Null true holds for an absent key")
+            }
+            None => (false, "Null false fails for an absent key"),
         };
     }
-    match (c.op.set, c.op.if_exists, c.op.test.is_negated()) {
+    match (set, c.op.if_exists, c.op.test.is_negated()) {
         (Some(SetQualifier::ForAllValues), _, _) => {
             (true, "ForAllValues is true for an absent key")
         }
-        (_, true, _) => (true, "IfExists passes when it is absent"),
-        (_, false, true) => (true, "a negated operator passes when it is absent"),
-        _ => (false, "a positive operator fails when it is absent"),
+        (Some(SetQualifier::ForAnyValue), true, _) => (true, UNDOCUMENTED_ANY_IF_EXISTS),
+        (Some(SetQualifier::ForAnyValue), false, _) => {
+            (false, "ForAnyValue is false for an absent key")
+        }
+        (None, true, _) => (true, "IfExists passes when it is absent"),
+        (None, false, true) => (true, "a negated operator passes when it is absent"),
+        (None, false, false) => (false, "a positive operator fails when it is absent"),
     }
 }
+
+/// What `when_absent` says of `ForAnyValue:...IfExists`, which IAM's documentation leaves open.
+pub const UNDOCUMENTED_ANY_IF_EXISTS: &str = "IAM's documentation does not say what ForAnyValue (false for an absent key) with IfExists (true for an absent key) gives; taken as true, the outcome that admits";
 
 fn condition(c: &Condition, req: &AccessRequest, notes: &mut Vec<String>) -> ConditionResult {
     let request = req.value(&c.key).map(<[String]>::to_vec);
@@ -432,22 +446,32 @@ fn condition(c: &Condition, req: &AccessRequest, notes: &mut Vec<String>) -> Con
         matched,
         reason,
     };
-    if c.values.iter().any(|v| v.contains("${")) {
+    if c.values
+        .iter()
+        .any(|v| v.contains("${") && !variables::has_variables(v))
+    {
         notes.push(format!(
-            "`{}` has a value with `${{...}}` (a policy variable or unresolved expression); it is compared as written",
+            "`{}` has a value with an unresolved `${{...}}` expression; it is compared as written",
             c.key
         ));
     }
     let test = &c.op.test;
     if absent {
         let (hit, why) = when_absent(c);
+        if why == UNDOCUMENTED_ANY_IF_EXISTS {
+            notes.push(format!("`{} {}`: {why}", c.operator, c.key));
+        }
         let absent_why = req
             .not_a_key(&c.key)
             .unwrap_or_else(|| "the key is absent from the request".to_string());
         return result(hit, format!("{absent_why}; {why}"));
     }
     if *test == Test::Null {
-        let hit = c.values.iter().any(|v| v.eq_ignore_ascii_case("false"));
+        let hit = match c.op.set {
+            Some(SetQualifier::ForAllValues) => true,
+            Some(SetQualifier::ForAnyValue) => false,
+            None => c.values.iter().any(|v| v.eq_ignore_ascii_case("false")),
+        };
         return result(
             hit,
             format!(
@@ -465,7 +489,19 @@ fn condition(c: &Condition, req: &AccessRequest, notes: &mut Vec<String>) -> Con
     }
     let negated = test.is_negated();
     let req_values = request.clone().unwrap_or_default();
-    let matched_by = |r: &str| c.values.iter().find(|p| matches_value(test, p, r));
+    let policy_values = substituted(c, req, notes);
+    let matched_by = |r: &str| {
+        policy_values
+            .iter()
+            .find_map(|(written, value)| match value {
+                Substituted::Text(p) if p.contains([LITERAL_STAR, LITERAL_QUESTION]) => {
+                    matches_value(test, p, &variables::literal_request(r)).then_some(written)
+                }
+                Substituted::Text(p) => matches_value(test, p, r).then_some(written),
+                // An effectively null value matches nothing.
+                Substituted::Null { .. } => None,
+            })
+    };
     let one = |r: &str| -> bool { matched_by(r).is_some() != negated };
     let hit = match c.op.set {
         Some(SetQualifier::ForAllValues) => req_values.iter().all(|r| one(r)),
@@ -489,7 +525,50 @@ fn condition(c: &Condition, req: &AccessRequest, notes: &mut Vec<String>) -> Con
             c.values
         ),
     };
-    result(hit, reason)
+    let substitutions: Vec<String> = policy_values
+        .iter()
+        .filter(|(written, _)| variables::has_variables(written))
+        .map(|(written, value)| match value {
+            Substituted::Text(t) => format!(
+                "{written:?} is {:?} for this token",
+                t.replace(LITERAL_STAR, "*").replace(LITERAL_QUESTION, "?")
+            ),
+            Substituted::Null { key } => {
+                format!("{written:?} is null for this token (`{key}` is absent)")
+            }
+        })
+        .collect();
+    if substitutions.is_empty() {
+        result(hit, reason)
+    } else {
+        result(hit, format!("{reason}; {}", substitutions.join("; ")))
+    }
+}
+
+/// The condition's values with their policy variables substituted from the request, paired
+/// with the values as written.
+fn substituted(
+    c: &Condition,
+    req: &AccessRequest,
+    notes: &mut Vec<String>,
+) -> Vec<(String, Substituted)> {
+    let out: Vec<(String, Substituted)> = c
+        .values
+        .iter()
+        .map(|v| {
+            let value = variables::substitute(v, |key| {
+                req.value(key).and_then(|values| values.first()).cloned()
+            });
+            (v.clone(), value)
+        })
+        .collect();
+    if c.values.iter().any(|v| variables::has_variables(v)) {
+        notes.push(format!(
+            "`{}` has a policy variable: substituted from this token's claims as the IAM User Guide documents variables (an absent key makes the value null), but AWS does not document which GitHub claim keys STS substitutes in a trust policy",
+            c.key
+        ));
+    }
+    out
 }
 
 /// Likely causes of a refusal, from the common support threads.

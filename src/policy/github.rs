@@ -70,8 +70,11 @@ pub enum Breadth {
 pub enum ClaimKind {
     /// `sub`: judged value by value.
     Subject,
-    /// A claim that names a repository, a reusable workflow or a workflow file.
+    /// A claim that names the repository the job runs in.
     Repository,
+    /// `job_workflow_ref`: the reusable workflow, not its caller. Any repository allowed to call
+    /// the workflow (every repository, when the workflow's repository is public) produces it.
+    Workflow,
     /// A claim that names the owner (organisation or user).
     Owner,
     /// A claim that names the enterprise.
@@ -86,7 +89,8 @@ pub enum ClaimKind {
 pub fn claim_kind(claim: &str) -> ClaimKind {
     match claim {
         "sub" => ClaimKind::Subject,
-        "repository" | "repository_id" | "job_workflow_ref" => ClaimKind::Repository,
+        "repository" | "repository_id" => ClaimKind::Repository,
+        "job_workflow_ref" => ClaimKind::Workflow,
         "repository_owner_id" => ClaimKind::Owner,
         "enterprise_id" => ClaimKind::Enterprise,
         "aud" => ClaimKind::Audience,
@@ -244,14 +248,7 @@ pub fn subject_scope(value: &str, like: bool) -> SubjectScope {
     } else if ctx.starts_with(['*', '?']) {
         Context::Broad("every branch, tag, environment and pull request".into())
     } else if let Some(r) = ctx.strip_prefix("ref:") {
-        match r {
-            _ if r.starts_with(['*', '?']) => Context::Broad("every branch and tag".into()),
-            "refs/*" => Context::Broad("every branch and tag".into()),
-            _ if r.starts_with("refs/heads/*") => Context::Broad("every branch".into()),
-            _ if r.starts_with("refs/tags/*") => Context::Broad("every tag".into()),
-            _ if r.starts_with("refs/pull/*") => Context::Broad("every pull request ref".into()),
-            _ => Context::Pattern,
-        }
+        ref_context(r, like)
     } else if let Some(e) = ctx.strip_prefix("environment:") {
         if e.starts_with(['*', '?']) {
             Context::Broad("every environment".into())
@@ -262,6 +259,21 @@ pub fn subject_scope(value: &str, like: bool) -> SubjectScope {
         Context::Pattern
     };
     SubjectScope::Repository(full, context)
+}
+
+/// What part of a repository's runs a `ref` value (or the `ref:` context of a `sub`) admits.
+pub fn ref_context(r: &str, like: bool) -> Context {
+    if !(like && has_wildcard(r)) {
+        return Context::Exact;
+    }
+    match r {
+        _ if r.starts_with(['*', '?']) => Context::Broad("every branch and tag".into()),
+        "refs/*" => Context::Broad("every branch and tag".into()),
+        _ if r.starts_with("refs/heads/*") => Context::Broad("every branch".into()),
+        _ if r.starts_with("refs/tags/*") => Context::Broad("every tag".into()),
+        _ if r.starts_with("refs/pull/*") => Context::Broad("every pull request ref".into()),
+        _ => Context::Pattern,
+    }
 }
 
 /// Claims that name a repository (or narrower) inside a custom subject template.

@@ -8,6 +8,7 @@
 //! - [`keys`]: the condition keys STS evaluates for each GitHub issuer form.
 //! - [`check`]: the rules of `policy check` and their findings.
 //! - [`eval`]: the IAM evaluator behind `policy explain` and the stand-in STS.
+//! - [`variables`]: IAM policy variables (`${...}`) in condition values.
 //! - [`generate`]: `policy trust` and [`suggest_trust`] for the AccessDenied diagnosis.
 //! - [`claims`]: claims from JSON or an unverified JWT.
 //! - [`output`], [`sarif`]: text, JSON and SARIF 2.1.0 output.
@@ -26,6 +27,7 @@ pub mod matching;
 pub mod model;
 pub mod output;
 pub mod sarif;
+pub mod variables;
 
 pub use cli::{PolicyCommand, PolicyExit, run};
 pub use error::PolicyError;

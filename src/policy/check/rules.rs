@@ -80,6 +80,8 @@ rules! {
         "A statement looks broad on its own, but the token that would show it is refused by the rest of the document (typically a Deny statement): the checker cannot prove either way that such tokens are refused.";
     WORKFLOW_DECIDES = "OA-T026", "reusable-workflow-decides", Note,
         "The statement pins a reusable workflow (job_workflow_ref) and nothing narrows which runs of the calling repository may use it: every branch, tag, environment and pull request that calls the workflow is admitted.";
+    CALLER_DEPENDENT = "OA-T027", "policy-variable-value", Error,
+        "A condition value on a GitHub claim holds an IAM policy variable (`${...}`): it is compared with values from the request itself, so it pins nothing (`repo:${token.actions.githubusercontent.com:repository}:*` is met by every repository), and AWS does not document which GitHub claim keys STS substitutes.";
 }
 
 /// The rule with this id.

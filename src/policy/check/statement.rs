@@ -10,6 +10,7 @@ use crate::policy::github::{
 use crate::policy::keys;
 use crate::policy::matching::{WEB_IDENTITY_ACTION, actions_admit};
 use crate::policy::model::{Condition, Effect, SetQualifier, Statement, Test};
+use crate::policy::variables;
 
 struct Sink<'a> {
     loc: &'a Location,
@@ -207,6 +208,24 @@ pub(super) fn check(
             );
             continue;
         }
+        let variables: Vec<&str> = c
+            .values
+            .iter()
+            .flat_map(|v| variables::referenced_keys(v))
+            .collect();
+        if !variables.is_empty() {
+            sink.push(
+                rules::CALLER_DEPENDENT,
+                c.line,
+                format!(
+                    "`{}` compares with policy variables ({}), values taken from the request itself: the condition pins nothing (a value like `repo:${{{iss}:repository}}:...` is met by every repository), and AWS does not document which GitHub claim keys STS substitutes in a trust policy",
+                    c.key,
+                    variables.join(", ")
+                ),
+                "write the values literally (repo:OWNER/REPO:...); `oidc-assume policy trust` writes such a policy",
+            );
+            continue;
+        }
         claims.push(ClaimCondition {
             cond: c,
             index,
@@ -392,12 +411,20 @@ fn scope_rules(
         let context: Vec<&str> = claims
             .iter()
             .filter(|c| {
-                claim_kind(&c.claim) == ClaimKind::Context && c.cond.op.test.is_positive_string()
+                matches!(
+                    claim_kind(&c.claim),
+                    ClaimKind::Context | ClaimKind::Workflow
+                ) && c.cond.op.test.is_positive_string()
             })
             .map(|c| c.claim.as_str())
             .collect();
         let why = if context.is_empty() {
             String::new()
+        } else if context.contains(&"job_workflow_ref") {
+            format!(
+                " (conditions on {} can be met from any repository: job_workflow_ref names the reusable workflow, not its caller, and every repository allowed to call it, all of them if its repository is public, produces it)",
+                context.join(", ")
+            )
         } else {
             format!(
                 " (conditions on {} can be met from any repository)",
@@ -462,12 +489,10 @@ fn narrows(cc: &ClaimCondition<'_>) -> bool {
         return false;
     }
     let like = op.test.has_wildcards();
-    cc.cond.values.iter().all(|v| {
-        if cc.claim == "sub" {
-            subject_narrows(v, like)
-        } else {
-            !(like && v.starts_with(['*', '?']))
-        }
+    cc.cond.values.iter().all(|v| match cc.claim.as_str() {
+        "sub" => subject_narrows(v, like),
+        "ref" => !matches!(github::ref_context(v, like), Context::Broad(_)),
+        _ => !(like && v.starts_with(['*', '?'])),
     })
 }
 

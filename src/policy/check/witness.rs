@@ -10,6 +10,7 @@ use crate::policy::eval::{AccessRequest, Decision, evaluate};
 use crate::policy::github::{AUDIENCE, GITHUB_HOST, IssuerForm, github_key, provider_path};
 use crate::policy::matching::like;
 use crate::policy::model::{Condition, Effect, PolicyDocument, Statement, Test};
+use crate::policy::variables::{self, Substituted};
 
 /// What the witness must show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,43 +127,65 @@ fn instantiate_subject(value: &str, wild: bool, branch: &str) -> String {
     format!("{head}{tail}")
 }
 
-/// Makes `repository` and `repository_owner` agree with `sub`, or `sub` with `repository`,
-/// where no condition tests the claim being set.
+/// Makes the claims no condition tests agree with those it does, as in a real token: `sub`
+/// from `repository` and the run (`environment`, else `ref`, else `branch`), or `repository`,
+/// `repository_owner`, `environment` and `ref` from a tested `sub`.
 fn agree(token: &mut Map<String, Value>, tested: &[String], branch: &str) {
     let untested = |claim: &str| !tested.iter().any(|t| t == claim);
-    let sub = token.get("sub").and_then(Value::as_str).map(str::to_string);
-    let from_sub = sub.as_deref().and_then(|s| {
-        // `repo:` leads the default subject and may sit anywhere in a custom template.
-        let at = if s.starts_with("repo:") {
-            0
-        } else {
-            s.find(":repo:")? + 1
+    let get = |token: &Map<String, Value>, claim: &str| {
+        token.get(claim).and_then(Value::as_str).map(str::to_string)
+    };
+    if untested("sub") {
+        let Some(repository) = get(token, "repository") else {
+            return;
         };
-        let rest = &s[at + "repo:".len()..];
-        let full = rest.split(':').next()?;
-        let (owner, repo) = full.split_once('/')?;
-        let strip = |s: &str| s.split('@').next().unwrap_or(s).to_string();
-        Some((strip(owner), strip(repo)))
-    });
-    if let Some((owner, repo)) = from_sub {
+        let context = match (get(token, "environment"), get(token, "ref")) {
+            (Some(env), _) if !untested("environment") => format!("environment:{env}"),
+            (_, Some(r)) if !untested("ref") => format!("ref:{r}"),
+            _ => {
+                if untested("ref") {
+                    token.insert("ref".into(), Value::String(format!("refs/heads/{branch}")));
+                }
+                format!("ref:refs/heads/{branch}")
+            }
+        };
+        let sub = format!("repo:{repository}:{context}");
+        token.insert("sub".into(), Value::String(sub));
+        return;
+    }
+    let Some(sub) = get(token, "sub") else {
+        return;
+    };
+    // `repo:` leads the default subject and may sit anywhere in a custom template.
+    let at = if sub.starts_with("repo:") {
+        Some(0)
+    } else {
+        sub.find(":repo:").map(|i| i + 1)
+    };
+    let Some(at) = at else {
+        return;
+    };
+    let rest = &sub[at + "repo:".len()..];
+    let mut segments = rest.split(':');
+    let full = segments.next().unwrap_or_default();
+    let strip = |s: &str| s.split('@').next().unwrap_or(s).to_string();
+    if let Some((owner, repo)) = full.split_once('/') {
         if untested("repository") {
-            token.insert(
-                "repository".into(),
-                Value::String(format!("{owner}/{repo}")),
-            );
+            let repository = format!("{}/{}", strip(owner), strip(repo));
+            token.insert("repository".into(), Value::String(repository));
         }
         if untested("repository_owner") {
-            token.insert("repository_owner".into(), Value::String(owner));
+            token.insert("repository_owner".into(), Value::String(strip(owner)));
         }
-    } else if untested("sub")
-        && sub.is_some()
-        && let Some(repository) = token.get("repository").and_then(Value::as_str)
-    {
-        let sub = format!("repo:{repository}:ref:refs/heads/{branch}");
-        token.insert("sub".into(), Value::String(sub));
-        if untested("ref") {
-            token.insert("ref".into(), Value::String(format!("refs/heads/{branch}")));
+    }
+    match (segments.next(), segments.next()) {
+        (Some("environment"), Some(env)) if untested("environment") => {
+            token.insert("environment".into(), Value::String(env.to_string()));
         }
+        (Some("ref"), Some(r)) if untested("ref") => {
+            token.insert("ref".into(), Value::String(r.to_string()));
+        }
+        _ => {}
     }
 }
 
@@ -257,6 +280,7 @@ fn build(st: &Statement, issuer: &str, focus: &Focus) -> Map<String, Value> {
     let mut token = hostile_token(issuer);
     let form = IssuerForm::of(issuer);
     let mut tested: Vec<String> = Vec::new();
+    let mut with_variables: Vec<(String, &Condition)> = Vec::new();
     let branch = if *focus == Focus::AnyBranch {
         "evil-branch"
     } else {
@@ -271,6 +295,10 @@ fn build(st: &Statement, issuer: &str, focus: &Focus) -> Map<String, Value> {
         }
         let wild = c.op.test.has_wildcards();
         tested.push(claim.clone());
+        if c.values.iter().any(|v| variables::has_variables(v)) {
+            with_variables.push((claim, c));
+            continue;
+        }
         let fill = |v: &str| {
             if claim == "sub" {
                 instantiate_subject(v, wild, branch)
@@ -321,6 +349,35 @@ fn build(st: &Statement, issuer: &str, focus: &Focus) -> Map<String, Value> {
         }
     }
     agree(&mut token, &tested, branch);
+    // Values with policy variables last, from the claims settled above.
+    for (claim, c) in with_variables {
+        if c.op.test.is_negated() {
+            continue;
+        }
+        let Some(first) = c.values.first() else {
+            continue;
+        };
+        let lookup = |key: &str| {
+            let (key_issuer, other) = github_key(key)?;
+            (key_issuer.eq_ignore_ascii_case(issuer) && other != claim)
+                .then(|| {
+                    token
+                        .get(&other)
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
+                .flatten()
+        };
+        if let Substituted::Text(text) = variables::substitute(first, lookup) {
+            let text = text
+                .replace(variables::LITERAL_STAR, "*")
+                .replace(variables::LITERAL_QUESTION, "?");
+            token.insert(
+                claim,
+                Value::String(instantiate(&text, c.op.test.has_wildcards())),
+            );
+        }
+    }
     token
 }
 
