@@ -302,3 +302,85 @@ fn unreadable_or_malformed_input_exits_2() {
     let (code, _) = policy(&["check", "-"], "[1, 2]");
     assert_eq!(code, 2);
 }
+
+#[test]
+fn one_unusable_file_does_not_stop_the_others() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\"Statement\": [").expect("write");
+    let broken = broken.display().to_string();
+    let good = corpus("json/org-wide.json");
+    let files = ["/nonexistent/policy.json", broken.as_str(), good.as_str()];
+
+    let mut argv = vec!["check"];
+    argv.extend(files);
+    let (code, out) = policy(&argv, "");
+    assert_eq!(code, 2, "an unreadable file exits 2:\n{out}");
+    assert!(
+        out.contains("error[OA-T003]"),
+        "the readable file is judged:\n{out}"
+    );
+    assert!(
+        out.contains("/nonexistent/policy.json: not checked: cannot read")
+            && out.contains(&format!(
+                "{broken}: not checked: {broken} is not valid JSON"
+            )),
+        "{out}"
+    );
+    assert!(out.contains("2 files not checked"), "{out}");
+
+    let mut argv = vec!["check", "--format", "json"];
+    argv.extend(files);
+    let (code, out) = policy(&argv, "");
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        v["problems"].as_array().expect("problems").len(),
+        2,
+        "{out}"
+    );
+    assert_eq!(v["counts"]["error"], 1, "{out}");
+
+    let mut argv = vec!["check", "--format", "sarif"];
+    argv.extend(files);
+    let (code, out) = policy(&argv, "");
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("sarif");
+    assert!(sarif_schema_violations(&v).is_empty(), "{out}");
+    let invocation = &v["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(
+        invocation["toolExecutionNotifications"]
+            .as_array()
+            .expect("notifications")
+            .len(),
+        2
+    );
+    assert_eq!(
+        v["runs"][0]["results"].as_array().expect("results").len(),
+        1
+    );
+}
+
+#[test]
+fn policies_not_fully_judged_are_counted() {
+    let (code, out) = policy(
+        &[
+            "check",
+            "--format",
+            "json",
+            &corpus("terraform/unjudged-constructs.tf"),
+            &corpus("json/good-branch.json"),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["policies"], 2);
+    assert_eq!(v["not_fully_judged"], 1, "{out}");
+    let (_, text) = policy(&["check", &corpus("terraform/unjudged-constructs.tf")], "");
+    assert!(
+        text.contains("1 policy checked (1 not fully judged): 0 errors, 2 warnings"),
+        "{text}"
+    );
+}

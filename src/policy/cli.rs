@@ -14,7 +14,7 @@ use crate::policy::generate::{
     Partition, Target, TrustSpec, partition_of_arn, partition_of_region, provider_arn,
 };
 use crate::policy::github::DEFAULT_ISSUER;
-use crate::policy::load::{LoadedPolicy, load_paths};
+use crate::policy::load::{LoadedPolicy, load_each, load_paths};
 use crate::policy::{output, sarif};
 
 /// The policy subcommands.
@@ -168,14 +168,17 @@ pub enum PolicyExit {
     Admitted,
     /// `explain`: the policy refuses the claims.
     Refused,
+    /// `check`: some file could not be read or parsed (the others were checked).
+    Unreadable,
 }
 
 impl PolicyExit {
-    /// 0 for clean and admitted, 1 for findings and refused.
+    /// 0 for clean and admitted, 1 for findings and refused, 2 when a file could not be read.
     pub fn code(self) -> u8 {
         match self {
             PolicyExit::Clean | PolicyExit::Admitted => 0,
             PolicyExit::Findings | PolicyExit::Refused => 1,
+            PolicyExit::Unreadable => 2,
         }
     }
 }
@@ -296,14 +299,29 @@ fn check(
     stdin: &mut dyn Read,
     out: &mut dyn Write,
 ) -> Result<PolicyExit, PolicyError> {
-    let policies = load_paths(&args.files, &mut || read_stdin(stdin))?;
-    let findings = check_policies(&policies);
-    match args.format {
-        CheckFormat::Text => output::write_text(out, &findings, policies.len())?,
-        CheckFormat::Json => output::write_json(out, &findings, policies.len())?,
-        CheckFormat::Sarif => sarif::write_sarif(out, &findings)?,
+    let mut policies = Vec::new();
+    let mut problems = Vec::new();
+    for loaded in load_each(&args.files, &mut || read_stdin(stdin)) {
+        match loaded.result {
+            Ok(found) => policies.extend(found),
+            Err(e) => problems.push((loaded.file, e.to_string())),
+        }
     }
-    Ok(if has_errors(&findings) {
+    let findings = check_policies(&policies);
+    let report = output::Report {
+        findings: &findings,
+        policies: policies.len(),
+        not_fully_judged: policies.iter().filter(|p| !p.fully_judged()).count(),
+        problems: &problems,
+    };
+    match args.format {
+        CheckFormat::Text => output::write_text(out, &report)?,
+        CheckFormat::Json => output::write_json(out, &report)?,
+        CheckFormat::Sarif => sarif::write_sarif(out, &findings, &problems)?,
+    }
+    Ok(if !problems.is_empty() {
+        PolicyExit::Unreadable
+    } else if has_errors(&findings) {
         PolicyExit::Findings
     } else {
         PolicyExit::Clean

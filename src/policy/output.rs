@@ -41,13 +41,22 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// Human-readable findings, one block each, then a summary line.
-pub fn write_text(
-    out: &mut dyn Write,
-    findings: &[Finding],
-    policies: usize,
-) -> Result<(), PolicyError> {
-    for f in findings {
+/// What `policy check` reports: its findings, how many policies it read and how many of them
+/// it could not judge fully, and the files it could not read.
+pub struct Report<'a> {
+    /// The findings, in file, policy and statement order.
+    pub findings: &'a [Finding],
+    /// Policies read.
+    pub policies: usize,
+    /// Of those, the ones with a construct the loader could not resolve.
+    pub not_fully_judged: usize,
+    /// Files that could not be read or parsed: (file, problem).
+    pub problems: &'a [(String, String)],
+}
+
+/// Human-readable findings, one block each, the unreadable files, then a summary line.
+pub fn write_text(out: &mut dyn Write, report: &Report<'_>) -> Result<(), PolicyError> {
+    for f in report.findings {
         writeln!(
             out,
             "{}: {}[{}] {}",
@@ -56,11 +65,24 @@ pub fn write_text(
         .map_err(PolicyError::Output)?;
         writeln!(out, "  fix: {}", f.fix).map_err(PolicyError::Output)?;
     }
-    let c = Counts::of(findings);
+    for (file, problem) in report.problems {
+        writeln!(out, "{file}: not checked: {problem}").map_err(PolicyError::Output)?;
+    }
+    let c = Counts::of(report.findings);
+    let partial = if report.not_fully_judged > 0 {
+        format!(" ({} not fully judged)", report.not_fully_judged)
+    } else {
+        String::new()
+    };
+    let unreadable = if report.problems.is_empty() {
+        String::new()
+    } else {
+        format!("; {} not checked", plural(report.problems.len(), "file"))
+    };
     writeln!(
         out,
-        "{} checked: {}, {}, {}",
-        plural(policies, "policy").replace("policys", "policies"),
+        "{} checked{partial}: {}, {}, {}{unreadable}",
+        plural(report.policies, "policy").replace("policys", "policies"),
         plural(c.error, "error"),
         plural(c.warning, "warning"),
         plural(c.note, "note")
@@ -69,23 +91,34 @@ pub fn write_text(
 }
 
 #[derive(Serialize)]
-struct JsonReport<'a> {
-    policies: usize,
-    counts: Counts,
-    findings: &'a [Finding],
+struct Problem<'a> {
+    file: &'a str,
+    message: &'a str,
 }
 
-/// Findings as one JSON object: `{"policies", "counts", "findings": [...]}`.
-pub fn write_json(
-    out: &mut dyn Write,
-    findings: &[Finding],
+#[derive(Serialize)]
+struct JsonReport<'a> {
     policies: usize,
-) -> Result<(), PolicyError> {
-    let report = JsonReport {
-        policies,
-        counts: Counts::of(findings),
-        findings,
+    not_fully_judged: usize,
+    counts: Counts,
+    findings: &'a [Finding],
+    problems: Vec<Problem<'a>>,
+}
+
+/// Findings as one JSON object:
+/// `{"policies", "not_fully_judged", "counts", "findings": [...], "problems": [...]}`.
+pub fn write_json(out: &mut dyn Write, report: &Report<'_>) -> Result<(), PolicyError> {
+    let json = JsonReport {
+        policies: report.policies,
+        not_fully_judged: report.not_fully_judged,
+        counts: Counts::of(report.findings),
+        findings: report.findings,
+        problems: report
+            .problems
+            .iter()
+            .map(|(file, message)| Problem { file, message })
+            .collect(),
     };
-    serde_json::to_writer_pretty(&mut *out, &report).map_err(|e| PolicyError::Output(e.into()))?;
+    serde_json::to_writer_pretty(&mut *out, &json).map_err(|e| PolicyError::Output(e.into()))?;
     writeln!(out).map_err(PolicyError::Output)
 }

@@ -25,7 +25,36 @@ struct Log<'a> {
 #[derive(Serialize)]
 struct Run<'a> {
     tool: Tool,
+    invocations: Vec<Invocation<'a>>,
     results: Vec<SarifResult<'a>>,
+}
+
+/// The run itself: unsuccessful when a file could not be read, with one notification each.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification<'a>>,
+}
+
+#[derive(Serialize)]
+struct Notification<'a> {
+    level: &'static str,
+    message: Text,
+    locations: Vec<NotificationLocation<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationLocation<'a> {
+    physical_location: ArtifactOnly<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactOnly<'a> {
+    artifact_location: ArtifactLocation<'a>,
 }
 
 #[derive(Serialize)]
@@ -114,8 +143,13 @@ fn short(summary: &str) -> String {
         .to_string()
 }
 
-/// Writes `findings` as a SARIF 2.1.0 log.
-pub fn write_sarif(out: &mut dyn Write, findings: &[Finding]) -> Result<(), PolicyError> {
+/// Writes `findings` as a SARIF 2.1.0 log; each of `problems` (file, message) becomes an error
+/// notification of an unsuccessful invocation.
+pub fn write_sarif(
+    out: &mut dyn Write,
+    findings: &[Finding],
+    problems: &[(String, String)],
+) -> Result<(), PolicyError> {
     let rules = RULES
         .iter()
         .map(|r| ReportingDescriptor {
@@ -182,6 +216,25 @@ pub fn write_sarif(out: &mut dyn Write, findings: &[Finding]) -> Result<(), Poli
                     rules,
                 },
             },
+            invocations: vec![Invocation {
+                execution_successful: problems.is_empty(),
+                tool_execution_notifications: problems
+                    .iter()
+                    .map(|(file, message)| Notification {
+                        level: "error",
+                        message: Text {
+                            text: format!("not checked: {message}"),
+                        },
+                        locations: vec![NotificationLocation {
+                            physical_location: ArtifactOnly {
+                                artifact_location: ArtifactLocation {
+                                    uri: file.trim_start_matches("./"),
+                                },
+                            },
+                        }],
+                    })
+                    .collect(),
+            }],
             results,
         }],
     };

@@ -115,8 +115,11 @@ pub fn check_policies(policies: &[LoadedPolicy]) -> Vec<Finding> {
             out.push(Finding {
                 rule: rules::UNRESOLVED.id,
                 severity: rules::UNRESOLVED.severity,
-                location: base.clone(),
-                message: note.clone(),
+                location: Location {
+                    line: note.line.or(base.line),
+                    ..base.clone()
+                },
+                message: note.message.clone(),
                 fix: "check the rendered policy as well (`terraform show -json` or `aws iam get-role`)".into(),
                 example_claims: None,
             });

@@ -68,8 +68,8 @@ rules! {
         "A `sub` value cannot match any subject GitHub emits.";
     UNSUPPORTED_OPERATOR = "OA-T020", "unsupported-operator", Warning,
         "A condition on a GitHub claim uses an operator this checker does not judge.";
-    UNRESOLVED = "OA-T021", "unresolved-expression", Note,
-        "A Terraform expression could not be resolved; the policy is checked as written.";
+    UNRESOLVED = "OA-T021", "unresolved-expression", Warning,
+        "A Terraform expression or construct could not be resolved (a variable without a default, a dynamic block, a merged document): what it holds is not judged, so the policy is not fully judged.";
     NOT_A_KEY = "OA-T022", "claim-sts-does-not-evaluate", Warning,
         "A condition tests a GitHub claim that STS does not evaluate for the issuer (not a condition key in AWS's Service Authorization Reference): the key is absent, so a positive operator never matches and the statement never applies, and a negated or IfExists operator always passes and restricts nothing.";
     UNDOCUMENTED_ISSUER = "OA-T023", "undocumented-issuer", Note,

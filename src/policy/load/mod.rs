@@ -7,6 +7,7 @@
 
 mod duplicates;
 mod json;
+mod merge;
 mod terraform;
 mod tfvalue;
 
@@ -29,13 +30,19 @@ pub struct LoadedPolicy {
     pub name: Option<String>,
     /// The document.
     pub document: PolicyDocument,
-    /// What the loader could not resolve (Terraform expressions), to tell the user.
-    pub notes: Vec<String>,
+    /// What the loader could not resolve (Terraform expressions and constructs), to tell the user.
+    pub notes: Vec<Note>,
     /// Names given twice in one JSON object of the document: it is ambiguous.
     pub duplicates: Vec<DuplicateName>,
 }
 
 impl LoadedPolicy {
+    /// False when the loader left something unresolved in a trust policy (a permissions policy
+    /// is not judged at all).
+    pub fn fully_judged(&self) -> bool {
+        self.notes.is_empty() || !(self.has_principal() || self.document.statements.is_empty())
+    }
+
     /// True when some statement names a principal: a trust (resource) policy, not a permissions
     /// policy.
     pub fn has_principal(&self) -> bool {
@@ -79,30 +86,79 @@ fn add_tf(units: &mut Vec<Unit>, file: PathBuf) {
     units.push(Unit::Module(dir, vec![file]));
 }
 
+/// Something the loader could not resolve, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// What, for a person.
+    pub message: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+}
+
+impl Note {
+    /// A note without a line of its own.
+    pub fn new(message: impl Into<String>) -> Note {
+        Note {
+            message: message.into(),
+            line: None,
+        }
+    }
+
+    /// A note at `line`.
+    pub fn at(line: Option<usize>, message: impl Into<String>) -> Note {
+        Note {
+            message: message.into(),
+            line,
+        }
+    }
+}
+
+/// The policies found under one argument (a file, a Terraform module or standard input), or
+/// why they could not be read.
+#[derive(Debug)]
+pub struct LoadedFile {
+    /// The file or directory, as given.
+    pub file: String,
+    /// Its policies, or the problem.
+    pub result: Result<Vec<LoadedPolicy>, PolicyError>,
+}
+
 /// Loads every policy from the given paths (files or directories), in the order given; `-`
-/// reads `stdin_text`.
-pub fn load_paths(
+/// reads `stdin_text`. One unusable path does not stop the others: each unit carries its own
+/// result.
+pub fn load_each(
     paths: &[PathBuf],
     stdin_text: &mut dyn FnMut() -> Result<String, PolicyError>,
-) -> Result<Vec<LoadedPolicy>, PolicyError> {
+) -> Vec<LoadedFile> {
     let mut units: Vec<Unit> = Vec::new();
+    let mut out = Vec::new();
     for path in paths {
+        let name = path.display().to_string();
         if path.as_os_str() == "-" {
             units.push(Unit::Stdin);
         } else if path.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|source| PolicyError::Read {
-                file: path.display().to_string(),
-                source,
-            })?;
+            let entries = match std::fs::read_dir(path) {
+                Ok(entries) => entries,
+                Err(source) => {
+                    let file = name.clone();
+                    out.push(LoadedFile {
+                        file: name,
+                        result: Err(PolicyError::Read { file, source }),
+                    });
+                    continue;
+                }
+            };
             let mut files: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| is_tf(p) && p.is_file())
                 .collect();
             files.sort();
             if files.is_empty() {
-                return Err(PolicyError::EmptyDirectory {
-                    dir: path.display().to_string(),
+                out.push(LoadedFile {
+                    result: Err(PolicyError::EmptyDirectory { dir: name.clone() }),
+                    file: name,
                 });
+                continue;
             }
             for f in files {
                 add_tf(&mut units, f);
@@ -113,21 +169,39 @@ pub fn load_paths(
             units.push(Unit::Json(path.clone()));
         }
     }
-    let mut out = Vec::new();
     for unit in units {
-        match unit {
-            Unit::Stdin => out.extend(load_json_text("-", &stdin_text()?)?),
+        let (file, result) = match unit {
+            Unit::Stdin => (
+                "-".to_string(),
+                stdin_text().and_then(|text| load_json_text("-", &text)),
+            ),
             Unit::Json(path) => {
-                out.extend(load_json_text(&path.display().to_string(), &read(&path)?)?)
+                let file = path.display().to_string();
+                let result = read(&path).and_then(|text| load_json_text(&file, &text));
+                (file, result)
             }
             Unit::Module(dir, files) => {
-                let mut texts = Vec::with_capacity(files.len());
-                for f in &files {
-                    texts.push((f.display().to_string(), read(f)?));
-                }
-                out.extend(load_terraform_texts(&dir, &texts)?);
+                let texts: Result<Vec<(String, String)>, PolicyError> = files
+                    .iter()
+                    .map(|f| read(f).map(|text| (f.display().to_string(), text)))
+                    .collect();
+                let result = texts.and_then(|texts| load_terraform_texts(&dir, &texts));
+                (dir.display().to_string(), result)
             }
-        }
+        };
+        out.push(LoadedFile { file, result });
+    }
+    out
+}
+
+/// Loads every policy from the given paths, or fails with the first problem.
+pub fn load_paths(
+    paths: &[PathBuf],
+    stdin_text: &mut dyn FnMut() -> Result<String, PolicyError>,
+) -> Result<Vec<LoadedPolicy>, PolicyError> {
+    let mut out = Vec::new();
+    for loaded in load_each(paths, stdin_text) {
+        out.extend(loaded.result?);
     }
     Ok(out)
 }

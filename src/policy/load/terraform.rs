@@ -15,8 +15,9 @@ use hcl::edit::expr::{Expression, ObjectKey};
 use hcl::edit::structure::{Block, Body};
 use serde_json::{Map, Value};
 
+use super::merge;
 use super::tfvalue::{Scope, Tf, source};
-use super::{LoadedPolicy, duplicates, json, line_of};
+use super::{LoadedPolicy, Note, duplicates, json, line_of};
 use crate::policy::PolicyError;
 use crate::policy::model::{PolicyDocument, SpanHints, StatementSpan};
 
@@ -48,12 +49,38 @@ pub fn load_terraform_texts(
         parsed.push(File { name, text, body });
     }
     let scope = collect_scope(dir, &parsed);
+    // Every data source's own statements first: a document can merge in another one's.
+    let mut documents = merge::Documents::new();
+    for file in &parsed {
+        for block in file.body.blocks() {
+            if let ("data", ["aws_iam_policy_document", name]) =
+                (block.ident.as_str(), labels(block).as_slice())
+            {
+                let own = policy_document(&scope, file, block);
+                documents.insert(name, block, file.text, own);
+            }
+        }
+    }
     let mut out = Vec::new();
     for file in &parsed {
         for block in file.body.blocks() {
             match (block.ident.as_str(), labels(block).as_slice()) {
                 ("data", ["aws_iam_policy_document", name]) => {
-                    out.push(policy_document(&scope, file, block, name)?);
+                    let merged = documents.merged(&scope, name);
+                    let value = serde_json::json!({"Version": "2012-10-17", "Statement": merged.statements});
+                    let hints = SpanHints {
+                        document_line: line(file.text, block.span()),
+                        statements: merged.spans,
+                    };
+                    let name = format!("data.aws_iam_policy_document.{name}");
+                    out.push(finish(
+                        &scope,
+                        file.name,
+                        name,
+                        &value,
+                        &hints,
+                        merged.notes,
+                    )?);
                 }
                 ("resource", ["aws_iam_role", name]) => {
                     if let Some(attr) = block.body.get_attribute("assume_role_policy")
@@ -108,11 +135,15 @@ fn collect_scope(dir: &Path, files: &[File<'_>]) -> Scope {
     scope
 }
 
-fn notes(scope: &Scope) -> Vec<String> {
+fn notes(scope: &Scope) -> Vec<Note> {
     scope
         .take_unresolved()
         .into_iter()
-        .map(|src| format!("`{src}` is not resolved here; it is checked as written"))
+        .map(|src| {
+            Note::new(format!(
+                "`{src}` is not resolved here; it is checked as written"
+            ))
+        })
         .collect()
 }
 
@@ -136,28 +167,30 @@ fn attr_value(scope: &Scope, file: &File<'_>, body: &Body, key: &str) -> Option<
         .map(|a| scope.eval(&a.value, file.text))
 }
 
-/// A `data "aws_iam_policy_document"` block, as the JSON the provider renders.
-fn policy_document(
-    scope: &Scope,
-    file: &File<'_>,
-    block: &Block,
-    name: &str,
-) -> Result<LoadedPolicy, PolicyError> {
+/// The statements of a `data "aws_iam_policy_document"` block itself, as the JSON the provider
+/// renders (documents it merges in are added by [`merge`]).
+fn policy_document(scope: &Scope, file: &File<'_>, block: &Block) -> merge::Statements {
     let mut statements = Vec::new();
-    let mut hints = SpanHints {
-        document_line: line(file.text, block.span()),
-        statements: Vec::new(),
-    };
+    let mut spans = Vec::new();
     let mut extra = Vec::new();
     for dynamic in block.body.get_blocks("dynamic") {
         if labels(dynamic).first() == Some(&"statement") {
-            extra.push(
-                "a `dynamic \"statement\"` block is not expanded; its statements are not checked"
-                    .to_string(),
-            );
+            extra.push(Note::at(
+                line(file.text, dynamic.span()),
+                "a `dynamic \"statement\"` block is not expanded; its statements are not checked",
+            ));
         }
     }
     for st in block.body.get_blocks("statement") {
+        for dynamic in st.body.get_blocks("dynamic") {
+            let kind = labels(dynamic).first().copied().unwrap_or_default();
+            extra.push(Note::at(
+                line(file.text, dynamic.span()),
+                format!(
+                    "a `dynamic \"{kind}\"` block is not expanded; what it adds to this statement is not checked"
+                ),
+            ));
+        }
         let mut obj = Map::new();
         let mut span = StatementSpan {
             line: line(file.text, st.span()),
@@ -217,7 +250,10 @@ fn policy_document(
                 .map(|v| text_list(&v))
                 .unwrap_or_default();
             let (Some(test), Some(variable)) = (test, variable) else {
-                extra.push("a condition block without test or variable is skipped".into());
+                extra.push(Note::at(
+                    line(file.text, c.span()),
+                    "a condition block without test or variable is skipped",
+                ));
                 continue;
             };
             let variable = variable.replace("&{", "${");
@@ -241,11 +277,14 @@ fn policy_document(
             obj.insert("Condition".into(), Value::Object(conditions));
         }
         statements.push(Value::Object(obj));
-        hints.statements.push(span);
+        spans.push(span);
     }
-    let value = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
-    let name = format!("data.aws_iam_policy_document.{name}");
-    finish(scope, file.name, name, &value, &hints, extra)
+    extra.extend(notes(scope));
+    merge::Statements {
+        statements,
+        spans,
+        notes: extra,
+    }
 }
 
 fn finish(
@@ -254,7 +293,7 @@ fn finish(
     name: String,
     value: &Value,
     hints: &SpanHints,
-    extra: Vec<String>,
+    extra: Vec<Note>,
 ) -> Result<LoadedPolicy, PolicyError> {
     let document =
         PolicyDocument::from_value(value, hints).map_err(|source| PolicyError::Model {
@@ -306,10 +345,27 @@ fn role_policy(
             }
             Ok(loaded.into_iter().next())
         }
-        Expression::Traversal(_) => {
+        Expression::Traversal(_) if merge::data_source_json(expr).is_some() => {
             // `data.aws_iam_policy_document.X.json` is checked as the data source itself.
             scope.take_unresolved();
             Ok(None)
+        }
+        Expression::Traversal(_) => {
+            // `local.X` or `var.X`: a local holding `jsonencode(...)` or an object, or a
+            // variable's default.
+            let value = match scope.eval(expr, file.text) {
+                Tf::Str(text) => serde_json::from_str::<Value>(&text).ok(),
+                obj @ Tf::Obj(_) => Some(obj.to_json()),
+                _ => None,
+            };
+            let Some(value) = value.filter(|v| v.get("Statement").is_some()) else {
+                return Ok(Some(unresolved(scope, file, name, expr)));
+            };
+            let hints = SpanHints {
+                document_line: line(file.text, expr.span()),
+                statements: Vec::new(),
+            };
+            finish(scope, file.name, name, &value, &hints, Vec::new()).map(Some)
         }
         Expression::String(_) | Expression::StringTemplate(_) | Expression::HeredocTemplate(_) => {
             let Some(text) = scope.eval(expr, file.text).to_text() else {
@@ -344,9 +400,12 @@ fn unresolved(scope: &Scope, file: &File<'_>, name: String, expr: &Expression) -
             version: None,
             statements: Vec::new(),
         },
-        notes: vec![format!(
-            "assume_role_policy `{}` is not resolved here; check the rendered policy (`aws iam get-role`) instead",
-            source(expr, file.text)
+        notes: vec![Note::at(
+            line(file.text, expr.span()),
+            format!(
+                "assume_role_policy `{}` is not resolved here; check the rendered policy (`aws iam get-role`) instead",
+                source(expr, file.text)
+            ),
         )],
         duplicates: Vec::new(),
     }
