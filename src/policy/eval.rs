@@ -461,9 +461,18 @@ fn condition(c: &Condition, req: &AccessRequest, notes: &mut Vec<String>) -> Con
         if why == UNDOCUMENTED_ANY_IF_EXISTS {
             notes.push(format!("`{} {}`: {why}", c.operator, c.key));
         }
-        let absent_why = req
-            .not_a_key(&c.key)
-            .unwrap_or_else(|| "the key is absent from the request".to_string());
+        let absent_why = req.not_a_key(&c.key).unwrap_or_else(|| {
+            if github::split_key(&c.key).is_some_and(|(prefix, _)| {
+                matches!(prefix.to_ascii_lowercase().as_str(), "aws" | "sts" | "iam")
+                    || prefix.to_ascii_lowercase().starts_with("aws:")
+            }) {
+                notes.push(format!(
+                    "`{}` comes from the request, not from the token's claims: this tool does not know its value and evaluates it as absent, so STS's verdict may differ",
+                    c.key
+                ));
+            }
+            "the key is absent from the request".to_string()
+        });
         return result(hit, format!("{absent_why}; {why}"));
     }
     if *test == Test::Null {
