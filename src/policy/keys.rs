@@ -32,6 +32,9 @@ pub enum IssuerForm {
     EnterpriseSlug,
     /// `token.actions.SUBDOMAIN.ghe.com`: GitHub Enterprise Cloud with data residency.
     DataResidency,
+    /// `token.actions.SUBDOMAIN.ghe.com/SLUG`: the same, with the enterprise's unique issuer.
+    /// The catalogue lists no keys for it beyond the generic ones.
+    DataResidencySlug,
     /// `github.com/enterprises/NAME`: listed by AWS's catalogue; GitHub documents no issuer of
     /// this form, so which tokens carry it is unknown.
     EnterprisesPath,
@@ -41,10 +44,11 @@ pub enum IssuerForm {
 
 impl IssuerForm {
     /// Every form, in the order docs list them.
-    pub const ALL: [IssuerForm; 5] = [
+    pub const ALL: [IssuerForm; 6] = [
         IssuerForm::GitHubCom,
         IssuerForm::EnterpriseSlug,
         IssuerForm::DataResidency,
+        IssuerForm::DataResidencySlug,
         IssuerForm::EnterprisesPath,
         IssuerForm::Server,
     ];
@@ -63,11 +67,19 @@ impl IssuerForm {
         if let Some(slug) = p.strip_prefix("token.actions.githubusercontent.com/") {
             return label(slug).then_some(IssuerForm::EnterpriseSlug);
         }
-        if let Some(sub) = p
-            .strip_prefix("token.actions.")
-            .and_then(|s| s.strip_suffix(".ghe.com"))
-        {
-            return label(sub).then_some(IssuerForm::DataResidency);
+        if let Some(rest) = p.strip_prefix("token.actions.") {
+            let (host, slug) = match rest.split_once('/') {
+                Some((host, slug)) => (host, Some(slug)),
+                None => (rest, None),
+            };
+            if let Some(sub) = host.strip_suffix(".ghe.com") {
+                return match slug {
+                    None => label(sub).then_some(IssuerForm::DataResidency),
+                    Some(slug) => {
+                        (label(sub) && label(slug)).then_some(IssuerForm::DataResidencySlug)
+                    }
+                };
+            }
         }
         if let Some(name) = p.strip_prefix("github.com/enterprises/") {
             return label(name).then_some(IssuerForm::EnterprisesPath);
@@ -82,6 +94,7 @@ impl IssuerForm {
             IssuerForm::GitHubCom => Some("token.actions.githubusercontent.com"),
             IssuerForm::EnterpriseSlug => Some("token.actions.githubusercontent.com/${subpath}"),
             IssuerForm::DataResidency => Some("token.actions.${domain}.ghe.com"),
+            IssuerForm::DataResidencySlug => None,
             IssuerForm::EnterprisesPath => Some("github.com/enterprises/${enterprisename}"),
             IssuerForm::Server => None,
         }
@@ -97,6 +110,9 @@ impl IssuerForm {
             IssuerForm::DataResidency => {
                 "GitHub Enterprise Cloud with data residency (token.actions.SUBDOMAIN.ghe.com)"
             }
+            IssuerForm::DataResidencySlug => {
+                "an enterprise's issuer with data residency (token.actions.SUBDOMAIN.ghe.com/SLUG)"
+            }
             IssuerForm::EnterprisesPath => "github.com/enterprises/NAME",
             IssuerForm::Server => "GitHub Enterprise Server (HOST/_services/token)",
         }
@@ -104,9 +120,15 @@ impl IssuerForm {
 
     /// What cannot be established about this form, when something cannot.
     pub fn caveat(self) -> Option<&'static str> {
-        (self == IssuerForm::EnterprisesPath).then_some(
-            "AWS's catalogue lists condition keys for issuers of the form github.com/enterprises/NAME, but GitHub documents no such issuer: which tokens carry it is unknown",
-        )
+        match self {
+            IssuerForm::EnterprisesPath => Some(
+                "AWS's catalogue lists condition keys for issuers of the form github.com/enterprises/NAME, but GitHub documents no such issuer: which tokens carry it is unknown",
+            ),
+            IssuerForm::DataResidencySlug => Some(
+                "AWS's catalogue lists GitHub claim keys for token.actions.SUBDOMAIN.ghe.com but none for its /SLUG form, so only sub, aud and amr are taken as keys here; whether STS evaluates more for this issuer is not documented",
+            ),
+            _ => None,
+        }
     }
 
     /// The claims STS evaluates as condition keys for this form (lower case, sorted).
@@ -173,6 +195,11 @@ mod tests {
             ("token.actions.githubusercontent.com/a/b", None),
             ("token.actions.octo.ghe.com", Some(F::DataResidency)),
             ("token.actions..ghe.com", None),
+            (
+                "token.actions.octo.ghe.com/octo",
+                Some(F::DataResidencySlug),
+            ),
+            ("token.actions.octo.ghe.com/", None),
             ("token.actions.a.b.ghe.com", None),
             ("github.com/enterprises/acme", Some(F::EnterprisesPath)),
             ("github.com/enterprises/", None),
@@ -206,11 +233,9 @@ mod tests {
                 assert!(claims.contains(generic), "{form:?} lacks {generic}");
             }
             for claim in catalogue_claims {
-                assert_eq!(
-                    form.evaluates(claim),
-                    form != IssuerForm::Server,
-                    "{form:?} {claim}"
-                );
+                let generic_only =
+                    matches!(form, IssuerForm::Server | IssuerForm::DataResidencySlug);
+                assert_eq!(form.evaluates(claim), !generic_only, "{form:?} {claim}");
             }
             for absent in [
                 "repository_owner",

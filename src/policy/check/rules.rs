@@ -61,7 +61,7 @@ rules! {
     LIKE_WITHOUT_WILDCARD = "OA-T016", "like-without-wildcard", Note,
         "StringLike with no wildcard in any value: StringEquals says the same and cannot be widened by accident.";
     FOREIGN_ISSUER = "OA-T017", "foreign-issuer-key", Warning,
-        "A condition key belongs to a GitHub issuer other than the statement's provider: it is absent from the request, so the condition never holds (or always holds when negated or IfExists).";
+        "A condition key belongs to a GitHub issuer other than the statement's provider, or to another identity provider: it is absent from the request, so the condition never holds (or always holds when negated or IfExists).";
     NOT_WEB_IDENTITY = "OA-T018", "action-not-web-identity", Warning,
         "A statement trusting a GitHub OIDC provider does not allow sts:AssumeRoleWithWebIdentity, so it never admits a GitHub token.";
     NEVER_MATCHES = "OA-T019", "never-matching-subject", Warning,
@@ -73,7 +73,7 @@ rules! {
     NOT_A_KEY = "OA-T022", "claim-sts-does-not-evaluate", Warning,
         "A condition tests a GitHub claim that STS does not evaluate for the issuer (not a condition key in AWS's Service Authorization Reference): the key is absent, so a positive operator never matches and the statement never applies, and a negated or IfExists operator always passes and restricts nothing.";
     UNDOCUMENTED_ISSUER = "OA-T023", "undocumented-issuer", Note,
-        "The statement trusts an issuer of the form github.com/enterprises/NAME: AWS's catalogue lists condition keys for it, but GitHub documents no such issuer, so which tokens carry it is unknown.";
+        "The statement trusts an issuer whose keys AWS and GitHub do not both document (github.com/enterprises/NAME, which GitHub does not document; token.actions.SUBDOMAIN.ghe.com/SLUG, for which AWS's catalogue lists no GitHub claim keys): the verdict rests on an assumption the note states.";
     DUPLICATE_NAME = "OA-T024", "duplicate-name", Error,
         "A name is given twice in one JSON object of the policy (two Statement, two Effect, a key twice under one operator): parsers keep the first, keep the last or refuse, so the document means different things to different readers.";
     UNPROVEN = "OA-T025", "unproven-admission", Warning,

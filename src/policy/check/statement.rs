@@ -169,6 +169,25 @@ pub(super) fn check(
     let mut never_applies = false;
     for (index, c) in st.conditions.iter().enumerate() {
         let Some((iss, claim)) = github::github_key(&c.key) else {
+            // Another identity provider's key (`accounts.google.com:sub`): never in a GitHub
+            // token's request. Keys of the request itself (`aws:`, `sts:`, `iam:`) are not.
+            if let Some((prefix, _)) = github::split_key(&c.key)
+                && !matches!(prefix.to_ascii_lowercase().as_str(), "aws" | "sts" | "iam")
+            {
+                let (holds, why) = when_absent(c);
+                never_applies |= !holds;
+                sink.push(
+                    rules::FOREIGN_ISSUER,
+                    c.line,
+                    format!(
+                        "condition key `{}` belongs to {prefix}, not to the GitHub issuer the statement trusts ({issuer_text}): the key is never in the request, so `{}` {} ({why})",
+                        c.key,
+                        c.operator,
+                        absent_consequence(holds),
+                    ),
+                    format!("test the GitHub claims instead, e.g. {}:sub", issuers[0]),
+                );
+            }
             continue;
         };
         if !issuers.contains(&iss) {
