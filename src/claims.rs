@@ -54,7 +54,7 @@ impl Claims {
         if len > MAX_TOKEN_CHARS {
             return Err(TokenFormError::TooLong { len });
         }
-        if raw.len() < 4 || raw.split('.').count() != 3 {
+        if raw.split('.').count() != 3 {
             return Err(TokenFormError::NotJwt);
         }
         // The header through jsonwebtoken: JSON with an algorithm it knows.
@@ -180,5 +180,22 @@ mod tests {
             Claims::decode(&long),
             Err(TokenFormError::TooLong { len: 20_001 })
         );
+    }
+
+    #[test]
+    fn a_token_of_exactly_the_limit_is_decoded() {
+        // STS's limit is inclusive: a token of MAX_TOKEN_CHARS characters is a JWT like any
+        // other, one more is too long.
+        let base = jwt(r#"{"alg":"RS256"}"#, r#"{"sub":"repo:o/r:pull_request"}"#);
+        let padding = super::MAX_TOKEN_CHARS - base.reveal().chars().count();
+        let at_limit = Secret::new(format!("{}{}", base.reveal(), "A".repeat(padding)));
+        assert_eq!(at_limit.reveal().chars().count(), super::MAX_TOKEN_CHARS);
+        let claims = Claims::decode(&at_limit).expect("a token at the limit decodes");
+        assert_eq!(claims.subject().as_deref(), Some("repo:o/r:pull_request"));
+        let over = Secret::new(format!("{}A", at_limit.reveal()));
+        assert!(matches!(
+            Claims::decode(&over),
+            Err(TokenFormError::TooLong { .. })
+        ));
     }
 }
