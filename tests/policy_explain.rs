@@ -584,3 +584,214 @@ fn bad_claims_exit_2_without_echo() {
     assert_eq!(code, 2);
     assert!(!out.contains("sentinel"), "{out}");
 }
+
+fn evaluation(
+    policy: &PolicyDocument,
+    claims: &Map<String, Value>,
+) -> oidc_assume::policy::Evaluation {
+    evaluate(policy, &AccessRequest::from_claims(ARN, claims))
+}
+
+#[test]
+fn principals_as_iam_matches_them() {
+    let sub = format!("{K}:sub");
+    let pinned = json!({"StringEquals": {&sub: "repo:acme/app:ref:refs/heads/main"}});
+    let with_principal = |principal: Value, negated: bool| {
+        let element = if negated { "NotPrincipal" } else { "Principal" };
+        doc(vec![
+            json!({"Effect": "Allow", element: principal, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": pinned}),
+        ])
+    };
+    let google = "arn:aws:iam::123456789012:oidc-provider/accounts.google.com";
+    // Federated "*" matches every provider; NotPrincipal admits every principal not listed.
+    assert!(verdict(
+        &with_principal(json!({"Federated": "*"}), false),
+        &main_push()
+    ));
+    assert!(verdict(
+        &with_principal(json!({"Federated": google}), true),
+        &main_push()
+    ));
+    assert!(!verdict(
+        &with_principal(json!({"Federated": ARN}), true),
+        &main_push()
+    ));
+    assert!(!verdict(
+        &with_principal(json!({"Federated": google}), false),
+        &main_push()
+    ));
+    // A Terraform reference stands for an ARN we cannot see: its provider path is compared,
+    // even when the request names the full provider ARN.
+    let reference =
+        "arn:${partition}:iam::${account}:oidc-provider/token.actions.githubusercontent.com";
+    assert!(verdict(
+        &with_principal(json!({"Federated": reference}), false),
+        &main_push()
+    ));
+    let other_path =
+        "arn:${partition}:iam::${account}:oidc-provider/token.actions.githubusercontent.com/acme";
+    assert!(!verdict(
+        &with_principal(json!({"Federated": other_path}), false),
+        &main_push()
+    ));
+}
+
+#[test]
+fn claim_values_of_every_json_kind_become_context_values() {
+    // Non-string claims: numbers and booleans compare as their JSON text, arrays give several
+    // values (ForAllValues needs every one to match, ForAnyValue one).
+    let policy = |op: &str, key: &str, value: Value| {
+        doc(vec![allow(json!({op: {format!("{K}:{key}"): value}}))])
+    };
+    let mut numeric = main_push();
+    numeric.insert("repository_id".into(), json!(42));
+    assert!(verdict(
+        &policy("StringEquals", "repository_id", json!("42")),
+        &numeric
+    ));
+    let mut two_audiences = main_push();
+    two_audiences.insert("aud".into(), json!(["sts.amazonaws.com", "other"]));
+    assert!(verdict(
+        &policy("ForAnyValue:StringEquals", "aud", json!("other")),
+        &two_audiences
+    ));
+    assert!(!verdict(
+        &policy("ForAllValues:StringEquals", "aud", json!("other")),
+        &two_audiences
+    ));
+    assert!(verdict(
+        &policy(
+            "ForAllValues:StringEquals",
+            "aud",
+            json!(["other", "sts.amazonaws.com"])
+        ),
+        &two_audiences
+    ));
+    // A claim of another issuer's token (not GitHub's) is kept whatever its kind.
+    let mut google = Map::new();
+    google.insert("iss".into(), json!("https://accounts.google.com"));
+    google.insert("email_verified".into(), json!(true));
+    let google_policy = doc(vec![
+        json!({"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/accounts.google.com"}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {"accounts.google.com:email_verified": "true"}}}),
+    ]);
+    let e = evaluate(
+        &google_policy,
+        &AccessRequest::from_claims(
+            "arn:aws:iam::123456789012:oidc-provider/accounts.google.com",
+            &google,
+        ),
+    );
+    assert!(e.admitted(), "{e}");
+}
+
+#[test]
+fn reasons_say_how_each_value_was_compared() {
+    let sub = format!("{K}:sub");
+    let e = evaluation(
+        &doc(vec![allow(json!({
+            "StringLike": {&sub: "repo:acme/*"},
+            "StringEqualsIgnoreCase": {format!("{K}:repository"): "ACME/APP"},
+            "StringEquals": {format!("{K}:event_name"): "push"},
+        }))]),
+        &main_push(),
+    );
+    let reasons: Vec<&str> = e.statements[0]
+        .conditions
+        .iter()
+        .map(|c| c.reason.as_str())
+        .collect();
+    let text = reasons.join("\n");
+    assert!(
+        text.contains("\"repo:acme/app:ref:refs/heads/main\" matches \"repo:acme/*\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"acme/app\" equals (ignoring case) \"ACME/APP\""),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "STS does not evaluate `event_name` for issuer token.actions.githubusercontent.com"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn hints_come_only_with_a_refusal_and_only_when_they_apply() {
+    let sub = format!("{K}:sub");
+    let aud = format!("{K}:aud");
+    let hints = |policy: Value, claims: &Map<String, Value>| {
+        evaluation(&doc(vec![allow(policy)]), claims).hints
+    };
+    let has = |hints: &[String], what: &str| hints.iter().any(|h| h.contains(what));
+    // Admitted: no hints at all.
+    assert!(
+        hints(
+            json!({"StringEquals": {&sub: "repo:acme/app:ref:refs/heads/main"}}),
+            &main_push()
+        )
+        .is_empty()
+    );
+    // The job references an environment, the policy names a branch.
+    let h = hints(
+        json!({"StringEquals": {&sub: "repo:acme/app:ref:refs/heads/main"}}),
+        &env("production"),
+    );
+    assert!(has(&h, "references an environment"), "{h:?}");
+    let h = hints(
+        json!({"StringEquals": {&sub: "repo:acme/app:environment:staging"}}),
+        &env("production"),
+    );
+    assert!(!has(&h, "references an environment"), "{h:?}");
+    // Letter case.
+    let h = hints(
+        json!({"StringEquals": {&sub: "repo:ACME/app:ref:refs/heads/main"}}),
+        &main_push(),
+    );
+    assert!(has(&h, "letter case"), "{h:?}");
+    let h = hints(
+        json!({"StringEquals": {&sub: "repo:acme/other:ref:refs/heads/main"}}),
+        &main_push(),
+    );
+    assert!(!has(&h, "letter case"), "{h:?}");
+    // The immutable subject form, and a custom template.
+    let immutable = claims("repo:acme@1/app@2:ref:refs/heads/main", json!({}));
+    let h = hints(
+        json!({"StringEquals": {&sub: "repo:acme/app:ref:refs/heads/main"}}),
+        &immutable,
+    );
+    assert!(has(&h, "immutable subject form"), "{h:?}");
+    assert!(!has(&h, "custom subject template"), "{h:?}");
+    let custom = claims("environment:production:repo:acme/app", json!({}));
+    let h = hints(
+        json!({"StringEquals": {&sub: "repo:acme/app:ref:refs/heads/main"}}),
+        &custom,
+    );
+    assert!(has(&h, "custom subject template"), "{h:?}");
+    assert!(!has(&h, "immutable subject form"), "{h:?}");
+    let h = hints(
+        json!({"StringEquals": {&sub: "repo:acme/other:ref:refs/heads/main"}}),
+        &main_push(),
+    );
+    assert!(
+        !has(&h, "immutable") && !has(&h, "custom subject template"),
+        "{h:?}"
+    );
+    // The audience: named only when the policy tests it and expects another.
+    let h = hints(
+        json!({"StringEquals": {&aud: "sts.amazonaws.com.cn", &sub: "repo:acme/app:ref:refs/heads/main"}}),
+        &main_push(),
+    );
+    assert!(has(&h, "audience"), "{h:?}");
+    let h = hints(
+        json!({"StringEquals": {&aud: "sts.amazonaws.com", &sub: "repo:acme/other:ref:refs/heads/main"}}),
+        &main_push(),
+    );
+    assert!(!has(&h, "audience"), "{h:?}");
+    let h = hints(
+        json!({"StringEquals": {&sub: "repo:acme/other:ref:refs/heads/main"}}),
+        &main_push(),
+    );
+    assert!(!has(&h, "audience"), "{h:?}");
+}
