@@ -7,6 +7,7 @@
 //! - [`github`]: GitHub issuers and claims; how broad a `sub` value is.
 //! - [`keys`]: the condition keys STS evaluates for each GitHub issuer form.
 //! - [`check`]: the rules of `policy check` and their findings.
+//! - [`request`]: the request a token's claims make, as STS evaluates it.
 //! - [`eval`]: the IAM evaluator behind `policy explain` and the stand-in STS.
 //! - [`variables`]: IAM policy variables (`${...}`) in condition values.
 //! - [`generate`]: `policy trust` and [`suggest_trust`] for the AccessDenied diagnosis.
@@ -26,6 +27,7 @@ pub mod load;
 pub mod matching;
 pub mod model;
 pub mod output;
+pub mod request;
 pub mod sarif;
 pub mod variables;
 

@@ -2,6 +2,7 @@
 //! reports findings with a rule id, severity, location, what is wrong and the fix.
 
 pub mod rules;
+mod scope;
 mod statement;
 mod witness;
 
