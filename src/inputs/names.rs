@@ -1,0 +1,103 @@
+//! The names STS and IAM accept: session names, role ARNs and managed policy ARNs.
+
+use crate::region::Partition;
+
+/// A character STS accepts in a session name (`[\w+=,.@-]*`, the `RoleSessionName` pattern in
+/// <https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html>).
+pub(super) fn session_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+}
+
+/// The valid session name closest to `value`: every other character becomes `_`, a name too
+/// short is padded with `_`, one too long is cut at 64. `${{ github.actor }}` is
+/// `dependabot[bot]` for Dependabot, which becomes `dependabot_bot_`.
+pub fn nearest_session_name(value: &str) -> String {
+    let mut name: String = value
+        .chars()
+        .map(|c| if session_name_char(c) { c } else { '_' })
+        .take(64)
+        .collect();
+    while name.len() < 2 {
+        name.push('_');
+    }
+    name
+}
+
+/// Checks a role ARN: `arn:<partition>:iam::<12 digits>:role/<path/name>`.
+pub(super) fn validate_role_arn(arn: &str, partition: Option<Partition>) -> Result<(), String> {
+    let form = "must be a full role ARN such as `arn:aws:iam::123456789012:role/my-role`";
+    if !(20..=2048).contains(&arn.len()) || arn.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!("{form}, 20 to 2048 characters with no spaces"));
+    }
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, arn_partition, service, region, account, resource] = parts.as_slice() else {
+        return Err(form.to_owned());
+    };
+    if *prefix != "arn" || *service != "iam" || !region.is_empty() {
+        return Err(form.to_owned());
+    }
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{form}: the account must be 12 digits"));
+    }
+    let Some(name) = resource.strip_prefix("role/") else {
+        return Err(format!("{form}: the resource must start with `role/`"));
+    };
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@-/".contains(c);
+    if name.is_empty() || name.ends_with('/') || !name.chars().all(allowed) {
+        return Err(format!(
+            "{form}: the role name allows letters, digits and `_+=,.@-`"
+        ));
+    }
+    check_partition(arn_partition, partition)
+}
+
+/// Checks a managed policy ARN: `arn:<partition>:iam::(aws|<12 digits>):policy/<path/name>`.
+pub(super) fn validate_policy_arn(arn: &str, partition: Option<Partition>) -> Result<(), String> {
+    let form = format!(
+        "has `{}`, which is not a managed policy ARN such as `arn:aws:iam::aws:policy/ReadOnlyAccess`",
+        crate::runner::neutralise(arn)
+    );
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, arn_partition, service, region, account, resource] = parts.as_slice() else {
+        return Err(form);
+    };
+    let account_ok =
+        *account == "aws" || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
+    let resource_ok = resource.strip_prefix("policy/").is_some_and(|name| {
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-/".contains(c))
+    });
+    if *prefix != "arn"
+        || *service != "iam"
+        || !region.is_empty()
+        || !account_ok
+        || !resource_ok
+        || arn.len() > 2048
+    {
+        return Err(form);
+    }
+    check_partition(arn_partition, partition)
+}
+
+fn check_partition(arn_partition: &str, region_partition: Option<Partition>) -> Result<(), String> {
+    match (Partition::from_name(arn_partition), region_partition) {
+        (None, _) => Err(format!(
+            "names an unknown partition; use one of {}",
+            Partition::ALL
+                .iter()
+                .map(|p| format!("`{}`", p.name()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        (Some(arn), Some(region)) if arn != region => Err(format!(
+            "is in partition `{}` but aws-region is in partition `{}`; use an ARN starting `arn:{}:`",
+            arn.name(),
+            region.name(),
+            region.name()
+        )),
+        _ => Ok(()),
+    }
+}
