@@ -167,7 +167,7 @@ pub enum Fault {
     /// The normal answer's headers and half its body, then the connection is dropped.
     CutOff,
     /// Normal processing, but the answer carries these credentials.
-    Credentials(crate::sts::StsCredentials),
+    Credentials(crate::credentials::StsCredentials),
 }
 
 impl Fault {

@@ -45,6 +45,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod body;
+pub mod credentials;
 pub mod faults;
 pub mod issuer;
 pub mod proxy;
@@ -59,12 +60,13 @@ pub mod token_endpoint;
 #[cfg(test)]
 mod test_client;
 
+pub use credentials::StsCredentials;
 pub use faults::{Behaviour, Fault, StsError};
 pub use issuer::{Claims, Issuer};
 pub use proxy::{ConnectProxy, ProxyMode};
 pub use record::RecordedRequest;
 pub use runner_env::{RunnerEnv, scrubbed_command};
 pub use server::LOOPBACK;
-pub use sts::{Provider, Sts, StsCredentials, TrustCheck};
+pub use sts::{Provider, Sts, TrustCheck};
 pub use tls::{ServerTls, TestCa};
 pub use token_endpoint::TokenEndpoint;

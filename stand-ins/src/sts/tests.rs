@@ -1,8 +1,9 @@
 use std::time::{Duration, Instant};
 
+use super::request::{RoleArn, iso8601, parse_role_arn};
 use super::*;
 use crate::faults::{StsError, VERIFICATION_KEY_MESSAGE};
-use crate::issuer::Claims;
+use crate::issuer::{Claims, unix_now};
 use crate::test_client::{client, form_body, parse_xml};
 
 const ROLE: &str = "arn:aws:iam::111122223333:role/oidc-assume-demo";
