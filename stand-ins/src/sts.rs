@@ -17,16 +17,24 @@ use serde_json::{Map, Value};
 use crate::body::Body;
 use crate::faults::{Fault, HUGE_BODY_BYTES, Script};
 use crate::issuer::Issuer;
+use crate::issuer::unix_now;
 use crate::record::{RecordedRequest, Recorder, lock};
 use crate::server::{self, LOOPBACK, ResponseFuture, Server, Service};
-use crate::sts_xml::{self, AssumeRoleAnswer};
+use crate::sts_xml::{self, AssumeRoleAnswer, Operation};
 use crate::tls::ServerTls;
+use request::{Refusal, RoleMembers, iso8601, param, parameters, role_id};
 
+mod assume_role;
 mod provider;
 mod request;
+mod sigv4;
 mod web_identity;
 
 pub use crate::credentials::StsCredentials;
+pub use assume_role::{
+    AssumeRoleCall, CHAINED_MAX_SESSION_SECS, ChainTrust, Denied, deny_tag_session,
+    require_external_id,
+};
 pub use provider::Provider;
 pub use web_identity::EXPIRY_SKEW_SECS;
 
@@ -60,6 +68,9 @@ pub struct StsBuilder {
     credentials: Option<StsCredentials>,
     role_max_session_secs: u32,
     trust: Option<TrustCheck>,
+    chain_trust: Option<ChainTrust>,
+    source_keys: Vec<(StsCredentials, String)>,
+    packed_limit: Option<usize>,
     script: Script<Fault>,
     tls: Option<ServerTls>,
     bind: IpAddr,
@@ -72,6 +83,9 @@ impl Default for StsBuilder {
             credentials: None,
             role_max_session_secs: DEFAULT_ROLE_MAX_SESSION_SECS,
             trust: None,
+            chain_trust: None,
+            source_keys: Vec::new(),
+            packed_limit: None,
             script: Script::new(Fault::Pass),
             tls: None,
             bind: LOOPBACK,
@@ -110,6 +124,26 @@ impl StsBuilder {
         self
     }
 
+    /// The target role's trust policy for `AssumeRole` (default: every signed call is admitted).
+    pub fn chain_trust(mut self, check: ChainTrust) -> Self {
+        self.chain_trust = Some(check);
+        self
+    }
+
+    /// Credentials the stand-in did not issue but accepts signatures from (an IAM user's keys
+    /// have an empty session token), with the caller's ARN for error messages.
+    pub fn source_credentials(mut self, credentials: StsCredentials, arn: &str) -> Self {
+        self.source_keys.push((credentials, arn.to_owned()));
+        self
+    }
+
+    /// Refuses with `PackedPolicyTooLarge` when session policies and tags together take more
+    /// than `bytes` (default: no limit).
+    pub fn packed_policy_limit(mut self, bytes: usize) -> Self {
+        self.packed_limit = Some(bytes);
+        self
+    }
+
     /// Queues a fault for the next request not yet scripted.
     pub fn fault(mut self, fault: Fault) -> Self {
         self.script.push(fault);
@@ -141,9 +175,13 @@ impl StsBuilder {
             credentials: self.credentials,
             role_max_session_secs: self.role_max_session_secs,
             trust: Mutex::new(self.trust),
+            chain_trust: Mutex::new(self.chain_trust),
+            source_keys: self.source_keys,
+            packed_limit: self.packed_limit,
             script: Mutex::new(self.script),
             recorder: Recorder::default(),
             issued: Mutex::new(Vec::new()),
+            assume_role_calls: Mutex::new(Vec::new()),
             refusals: Mutex::new(Vec::new()),
             calls: AtomicUsize::new(0),
         });
@@ -189,9 +227,13 @@ struct StsState {
     credentials: Option<StsCredentials>,
     role_max_session_secs: u32,
     trust: Mutex<Option<TrustCheck>>,
+    chain_trust: Mutex<Option<ChainTrust>>,
+    source_keys: Vec<(StsCredentials, String)>,
+    packed_limit: Option<usize>,
     script: Mutex<Script<Fault>>,
     recorder: Recorder,
     issued: Mutex<Vec<AssumeRoleAnswer>>,
+    assume_role_calls: Mutex<Vec<AssumeRoleCall>>,
     refusals: Mutex<Vec<String>>,
     calls: AtomicUsize,
 }
@@ -244,6 +286,16 @@ impl Sts {
     /// Every successful answer given, in order (the credentials included).
     pub fn issued(&self) -> Vec<AssumeRoleAnswer> {
         lock(&self.state.issued).clone()
+    }
+
+    /// Every `AssumeRole` call whose signature held, in order, refused or not.
+    pub fn assume_role_calls(&self) -> Vec<AssumeRoleCall> {
+        lock(&self.state.assume_role_calls).clone()
+    }
+
+    /// Replaces the target role's trust policy for `AssumeRole`.
+    pub fn set_chain_trust(&self, check: Option<ChainTrust>) {
+        *lock(&self.state.chain_trust) = check;
     }
 
     /// The reasons the trust check gave for each refusal.
@@ -334,6 +386,117 @@ async fn handle(state: Arc<StsState>, req: hyper::Request<hyper::body::Incoming>
 }
 
 type Response = hyper::Response<Body>;
+
+impl StsState {
+    /// Answers a request by its `Action`.
+    fn answer(
+        &self,
+        request: &RecordedRequest,
+        credentials: Option<&StsCredentials>,
+        request_id: &str,
+    ) -> Result<AssumeRoleAnswer, Refusal> {
+        if request.path() != "/" {
+            return Err(Refusal::new(
+                404,
+                "UnknownOperationException",
+                format!("no STS operation at {}", request.path()),
+            ));
+        }
+        let params = parameters(request);
+        let action = param(&params, "Action");
+        let version = param(&params, "Version");
+        match (action, version) {
+            (Some("AssumeRoleWithWebIdentity"), Some("2011-06-15")) => {
+                self.web_identity(&params, credentials, request_id)
+            }
+            (Some("AssumeRole"), Some("2011-06-15")) => {
+                self.assume_role(request, &params, credentials, request_id)
+            }
+            _ => Err(Refusal::new(
+                400,
+                "InvalidAction",
+                format!(
+                    "Could not find operation {} for version {}",
+                    action.unwrap_or("NO_ACTION"),
+                    version.unwrap_or("NO_VERSION_SPECIFIED")
+                ),
+            )),
+        }
+    }
+
+    /// New credentials for the session `members` describe (or the scripted ones).
+    fn issue(
+        &self,
+        operation: Operation,
+        members: &RoleMembers<'_>,
+        credentials: Option<&StsCredentials>,
+        request_id: &str,
+    ) -> AssumeRoleAnswer {
+        let credentials = credentials
+            .or(self.credentials.as_ref())
+            .cloned()
+            .unwrap_or_else(StsCredentials::generate);
+        let expiration = credentials
+            .expiration
+            .clone()
+            .unwrap_or_else(|| iso8601(unix_now() + members.duration_secs));
+        let packed_policy_size = (members.policy.is_some() || !members.policy_arns.is_empty())
+            .then(|| {
+                u32::try_from((members.packed_policy_bytes() * 100 / 4096).max(1)).unwrap_or(100)
+            });
+        let (partition, account, name) = members
+            .role()
+            .map(|r| (r.partition, r.account, r.name))
+            .unwrap_or_default();
+        let session = members.session;
+        AssumeRoleAnswer {
+            operation,
+            access_key_id: credentials.access_key_id,
+            secret_access_key: credentials.secret_access_key,
+            session_token: credentials.session_token,
+            expiration,
+            subject: String::new(),
+            audience: String::new(),
+            provider: String::new(),
+            assumed_role_arn: format!(
+                "arn:{partition}:sts::{account}:assumed-role/{name}/{session}"
+            ),
+            assumed_role_id: format!("{}:{session}", role_id(members.role_arn)),
+            packed_policy_size,
+            request_id: request_id.to_owned(),
+        }
+    }
+
+    /// The credentials issued with (or configured for) an access key id.
+    fn known_credentials(&self, access_key_id: &str) -> Option<StsCredentials> {
+        let issued = lock(&self.issued)
+            .iter()
+            .find(|a| a.access_key_id == access_key_id)
+            .map(|a| StsCredentials::new(&a.access_key_id, &a.secret_access_key, &a.session_token));
+        issued.or_else(|| {
+            self.source_keys
+                .iter()
+                .find(|(c, _)| c.access_key_id == access_key_id)
+                .map(|(c, _)| c.clone())
+        })
+    }
+
+    /// The ARN of the identity holding `credentials`, as STS names it in `AccessDenied`.
+    fn caller_arn(&self, credentials: &StsCredentials) -> String {
+        let issued = lock(&self.issued)
+            .iter()
+            .find(|a| a.access_key_id == credentials.access_key_id)
+            .map(|a| a.assumed_role_arn.clone());
+        issued
+            .or_else(|| {
+                self.source_keys
+                    .iter()
+                    .find(|(c, _)| c.access_key_id == credentials.access_key_id)
+                    .map(|(_, arn)| arn.clone())
+            })
+            .unwrap_or_default()
+    }
+}
 
 fn xml(status: u16, body: Body, request_id: &str) -> Response {
     let mut response = server::respond(status, "text/xml", body);

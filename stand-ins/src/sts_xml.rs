@@ -14,9 +14,30 @@ use quick_xml::events::BytesText;
 /// The awsQuery namespace of STS.
 pub const STS_NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
-/// What a successful `AssumeRoleWithWebIdentity` answer says.
+/// The operation an answer belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// `AssumeRoleWithWebIdentity`: the OIDC exchange.
+    AssumeRoleWithWebIdentity,
+    /// `AssumeRole`: a signed call with credentials already held (role chaining).
+    AssumeRole,
+}
+
+impl Operation {
+    /// The operation's name, as in `Action=`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::AssumeRoleWithWebIdentity => "AssumeRoleWithWebIdentity",
+            Operation::AssumeRole => "AssumeRole",
+        }
+    }
+}
+
+/// What a successful `AssumeRoleWithWebIdentity` or `AssumeRole` answer says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AssumeRoleAnswer {
+    /// Which operation answered.
+    pub operation: Operation,
     /// `Credentials/AccessKeyId`.
     pub access_key_id: String,
     /// `Credentials/SecretAccessKey`.
@@ -25,11 +46,11 @@ pub struct AssumeRoleAnswer {
     pub session_token: String,
     /// `Credentials/Expiration`, ISO 8601 (`2025-01-01T12:00:00Z`).
     pub expiration: String,
-    /// `SubjectFromWebIdentityToken` (the token's `sub`).
+    /// `SubjectFromWebIdentityToken` (the token's `sub`; web identity only).
     pub subject: String,
-    /// `Audience` (the token's `aud`).
+    /// `Audience` (the token's `aud`; web identity only).
     pub audience: String,
-    /// `Provider`: the OIDC provider's ARN.
+    /// `Provider`: the OIDC provider's ARN (web identity only).
     pub provider: String,
     /// `AssumedRoleUser/Arn`: `arn:<partition>:sts::<account>:assumed-role/<role>/<session>`.
     pub assumed_role_arn: String,
@@ -56,27 +77,35 @@ fn to_string(bytes: Vec<u8>) -> String {
 
 /// The success document, indented like STS's.
 pub fn success(answer: &AssumeRoleAnswer) -> String {
+    let operation = answer.operation.name();
+    let web_identity = answer.operation == Operation::AssumeRoleWithWebIdentity;
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     let written: XmlResult = (|| {
-        w.create_element("AssumeRoleWithWebIdentityResponse")
+        w.create_element(format!("{operation}Response"))
             .with_attribute(("xmlns", STS_NAMESPACE))
             .write_inner_content(|w| {
-                w.create_element("AssumeRoleWithWebIdentityResult")
+                w.create_element(format!("{operation}Result"))
                     .write_inner_content(|w| {
-                        text(w, "Audience", &answer.audience)?;
+                        if web_identity {
+                            text(w, "Audience", &answer.audience)?;
+                        }
                         w.create_element("AssumedRoleUser")
                             .write_inner_content(|w| {
                                 text(w, "AssumedRoleId", &answer.assumed_role_id)?;
                                 text(w, "Arn", &answer.assumed_role_arn)
                             })?;
-                        text(w, "Provider", &answer.provider)?;
+                        if web_identity {
+                            text(w, "Provider", &answer.provider)?;
+                        }
                         w.create_element("Credentials").write_inner_content(|w| {
                             text(w, "AccessKeyId", &answer.access_key_id)?;
                             text(w, "SecretAccessKey", &answer.secret_access_key)?;
                             text(w, "SessionToken", &answer.session_token)?;
                             text(w, "Expiration", &answer.expiration)
                         })?;
-                        text(w, "SubjectFromWebIdentityToken", &answer.subject)?;
+                        if web_identity {
+                            text(w, "SubjectFromWebIdentityToken", &answer.subject)?;
+                        }
                         if let Some(size) = answer.packed_policy_size {
                             text(w, "PackedPolicySize", &size.to_string())?;
                         }
@@ -177,6 +206,7 @@ mod tests {
 
     fn answer() -> AssumeRoleAnswer {
         AssumeRoleAnswer {
+            operation: Operation::AssumeRoleWithWebIdentity,
             access_key_id: "ASIAEXAMPLE1234567AB".into(),
             secret_access_key: "secret/with+chars&<>".into(),
             session_token: "line1\nline2\r%25".into(),

@@ -1,6 +1,8 @@
 //! Reading an STS request (its parameters, the role ARN, the model-constraint checks STS answers
 //! with `ValidationError`, worded as STS words them) and the ids and times of an answer.
 
+use serde_json::Value;
+
 use crate::record::RecordedRequest;
 
 /// Partitions a role ARN may name.
@@ -177,4 +179,124 @@ pub(super) fn iso8601(unix_secs: i64) -> String {
                 .ok()
         })
         .unwrap_or_default()
+}
+
+/// The members `AssumeRole` and `AssumeRoleWithWebIdentity` share, read and checked against
+/// STS's model constraints.
+pub(super) struct RoleMembers<'a> {
+    pub(super) role_arn: &'a str,
+    pub(super) session: &'a str,
+    pub(super) duration_secs: i64,
+    pub(super) policy: Option<&'a str>,
+    pub(super) policy_arns: Vec<&'a str>,
+}
+
+impl<'a> RoleMembers<'a> {
+    /// Reads the shared members, adding each constraint they break to `violations`; a missing
+    /// required member reads as empty (it is already a violation).
+    pub(super) fn read(params: &'a [(String, String)], violations: &mut Violations) -> Self {
+        let role_arn = param(params, "RoleArn");
+        let session = param(params, "RoleSessionName");
+        let duration = param(params, "DurationSeconds");
+        let policy = param(params, "Policy");
+        let policy_arns: Vec<&str> = params
+            .iter()
+            .filter(|(k, _)| k.starts_with("PolicyArns.member.") && k.ends_with(".arn"))
+            .map(|(_, v)| v.as_str())
+            .collect();
+
+        violations.length(role_arn, true, "roleArn", 20, 2048);
+        violations.length(session, true, "roleSessionName", 2, 64);
+        if let Some(s) = session.filter(|s| !session_name_ok(s)) {
+            violations.add(
+                Some(s),
+                "roleSessionName",
+                r"Member must satisfy regular expression pattern: [\w+=,.@-]*",
+            );
+        }
+        let duration_secs = match duration {
+            None => 3600,
+            Some(d) => match d.parse::<i64>() {
+                Ok(n) if n < 900 => {
+                    violations.add(
+                        Some(d),
+                        "durationSeconds",
+                        "Member must have value greater than or equal to 900",
+                    );
+                    n
+                }
+                Ok(n) if n > 43200 => {
+                    violations.add(
+                        Some(d),
+                        "durationSeconds",
+                        "Member must have value less than or equal to 43200",
+                    );
+                    n
+                }
+                Ok(n) => n,
+                Err(_) => {
+                    violations.add(Some(d), "durationSeconds", "Member must be an integer");
+                    0
+                }
+            },
+        };
+        if let Some(p) = policy {
+            violations.length(Some(p), false, "policy", 1, 2048);
+        }
+        if policy_arns.len() > 10 {
+            violations.add(
+                None,
+                "policyArns",
+                "Member must have length less than or equal to 10",
+            );
+        }
+        for arn in &policy_arns {
+            violations.length(Some(arn), true, "policyArns.member.arn", 20, 2048);
+        }
+        RoleMembers {
+            role_arn: role_arn.unwrap_or_default(),
+            session: session.unwrap_or_default(),
+            duration_secs,
+            policy,
+            policy_arns,
+        }
+    }
+
+    /// The role ARN's parts, or STS's answer to an ARN it cannot read.
+    pub(super) fn role(&self) -> Result<RoleArn, Refusal> {
+        parse_role_arn(self.role_arn)
+            .ok_or_else(|| Refusal::new(400, "ValidationError", "Request ARN is invalid"))
+    }
+
+    /// Refuses a duration beyond the role's maximum session duration.
+    pub(super) fn check_duration(&self, role_max_session_secs: u32) -> Result<(), Refusal> {
+        if self.duration_secs > i64::from(role_max_session_secs) {
+            return Err(Refusal::new(
+                400,
+                "ValidationError",
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses an inline session policy that is not a JSON object.
+    pub(super) fn check_policy(&self) -> Result<(), Refusal> {
+        if let Some(p) = self.policy
+            && !serde_json::from_str::<Value>(p).is_ok_and(|v| v.is_object())
+        {
+            return Err(Refusal::new(
+                400,
+                "MalformedPolicyDocument",
+                "The policy is not in the valid JSON format.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The bytes the session policies take in the packed session (an approximation: STS's
+    /// compression is not published).
+    pub(super) fn packed_policy_bytes(&self) -> usize {
+        self.policy.map_or(0, str::len) + 64 * self.policy_arns.len()
+    }
 }

@@ -232,8 +232,15 @@ async fn parameters_are_validated_like_sts() {
             .error_message()
             .starts_with("3 validation errors detected: Value null at 'roleArn'")
     );
-    let wrong_action = post(&sts, &[("Action", "AssumeRole"), ("Version", "2011-06-15")]).await;
+    let wrong_action = post(
+        &sts,
+        &[("Action", "GetFederationToken"), ("Version", "2011-06-15")],
+    )
+    .await;
     assert_eq!(wrong_action.error_code(), "InvalidAction");
+    // AssumeRole is signed: an unsigned one is refused before its members are read.
+    let unsigned = post(&sts, &[("Action", "AssumeRole"), ("Version", "2011-06-15")]).await;
+    assert_eq!(unsigned.error_code(), "MissingAuthenticationToken");
 }
 
 #[tokio::test]
