@@ -49,10 +49,14 @@ pub fn run_action<W: Write>(env: &HashMap<String, String>, out: W, tuning: &Tuni
     {
         return ExitCode::from(report::EXIT_FAILURE);
     }
-    if let Some(account) = inputs::account_to_mask(env)
-        && console.add_mask(&account).is_err()
+    // So are the credentials `role-chaining` signs with, and the accounts to hide.
+    for value in inputs::source_secrets(env)
+        .into_iter()
+        .chain(inputs::accounts_to_mask(env))
     {
-        return ExitCode::from(report::EXIT_FAILURE);
+        if console.add_mask(&value).is_err() {
+            return ExitCode::from(report::EXIT_FAILURE);
+        }
     }
     let config = match Config::from_map(env) {
         Ok(config) => config,

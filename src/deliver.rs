@@ -9,6 +9,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::claims::Claims;
 use crate::exchange::Outcome;
 use crate::inputs::Config;
 use crate::runner::Console;
@@ -119,7 +120,7 @@ pub fn deliver<W: Write>(
             .set("aws-expiration", &creds.expiration)
             .map_err(DeliverError::Files)?;
     }
-    let subject = outcome.claims.subject();
+    let subject = outcome.claims.as_ref().and_then(Claims::subject);
     let summary_text = render_summary(&Summary {
         role_arn: &inputs.role_arn,
         session_name: &inputs.role_session_name,

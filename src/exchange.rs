@@ -1,12 +1,15 @@
-//! The exchange: a fresh JWT from GitHub, then STS, retried as one unit.
+//! The exchange: a fresh JWT from GitHub, then STS, retried as one unit; then the roles of a
+//! chain, if any ([`crate::chain`]).
 //!
 //! Every attempt mints a new JWT, because GitHub's tokens live about five minutes and a retried STS
 //! call with an old one fails with `ExpiredTokenException`. Attempts are counted once for both calls,
-//! and the whole loop, sleeps included, runs under one deadline (`action-timeout-s`).
+//! and everything, sleeps included, runs under one deadline (`action-timeout-s`). With
+//! `role-chaining` there is no JWT: the first role is assumed with the environment's credentials.
 
 use std::io::Write;
 use std::time::Duration;
 
+use crate::chain::{self, Hop};
 use crate::claims::Claims;
 use crate::http::{self, ClientError, ClientSettings};
 use crate::inputs::{Config, TokenSource};
@@ -39,11 +42,11 @@ impl Default for Tuning {
 /// A successful exchange.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// What STS gave.
+    /// What STS gave for the last role.
     pub role: AssumedRole,
-    /// The claims of the JWT that succeeded.
-    pub claims: Claims,
-    /// Attempts it took.
+    /// The claims of the JWT that succeeded (none with `role-chaining`).
+    pub claims: Option<Claims>,
+    /// Attempts it took, every call counted.
     pub attempts: u32,
 }
 
@@ -83,6 +86,23 @@ pub enum ExchangeError {
         /// The maximum.
         max: u32,
     },
+    /// A chained `AssumeRole` gave no credentials.
+    #[error(
+        "no credentials for {role} from STS AssumeRole after {attempts} of at most {max} attempt(s)"
+    )]
+    Chain {
+        /// The role asked for.
+        role: String,
+        /// The last failure.
+        #[source]
+        source: StsError,
+        /// Whether the call carried session tags (which need `sts:TagSession`).
+        tagged: bool,
+        /// Attempts made.
+        attempts: u32,
+        /// The maximum.
+        max: u32,
+    },
     /// The deadline passed.
     #[error("the exchange did not finish within {} s (action-timeout-s){}", .total.as_secs(), .last.as_ref().map(|l| format!("; the last attempt failed: {l}")).unwrap_or_default())]
     Deadline {
@@ -113,15 +133,17 @@ pub async fn exchange<W: Write>(
     tuning: &Tuning,
 ) -> Result<Outcome, ExchangeError> {
     let inputs = &config.inputs;
-    if let TokenSource::Missing { partial } = &config.token_source {
+    let chaining = &inputs.chaining;
+    if chaining.source.is_none()
+        && let TokenSource::Missing { partial } = &config.token_source
+    {
         return Err(ExchangeError::MissingPermission { partial: *partial });
     }
-    // One client for both calls: the roots are parsed once and the two calls share one pool.
+    // One client for every call: the roots are parsed once and the calls share one pool.
     let http = http_client(config, tuning)?;
-    let token_client = token_client(config, http.clone())?;
     let endpoint = inputs.sts_endpoint.as_ref().map(url::Url::as_str);
     let sts = StsClient::new(
-        http,
+        http.clone(),
         inputs.region.name(),
         endpoint,
         tuning.request_timeout + Duration::from_secs(1),
@@ -138,20 +160,75 @@ pub async fn exchange<W: Write>(
     );
     let deadline = Deadline::after(inputs.action_timeout);
     let mut last: Option<String> = None;
-    let attempts = tokio::time::timeout_at(
-        deadline.instant(),
-        attempt_loop(
-            config,
-            console,
-            tuning,
-            &token_client,
-            &sts,
-            &deadline,
-            &mut last,
-        ),
-    )
-    .await;
-    match attempts {
+    let all = async {
+        let mut outcome = match &chaining.source {
+            Some(source) => {
+                let hop = Hop {
+                    role_arn: &inputs.role_arn,
+                    last: chaining.further_roles.is_empty(),
+                };
+                let (role, attempts) = chain::assume(
+                    config,
+                    console,
+                    &sts,
+                    &deadline,
+                    tuning.backoff,
+                    &source.to_sdk(),
+                    hop,
+                )
+                .await?;
+                Outcome {
+                    role,
+                    claims: None,
+                    attempts,
+                }
+            }
+            None => {
+                let token_client = token_client(config, http)?;
+                attempt_loop(
+                    config,
+                    console,
+                    tuning,
+                    &token_client,
+                    &sts,
+                    &deadline,
+                    &mut last,
+                )
+                .await?
+            }
+        };
+        let count = chaining.further_roles.len();
+        if count > 0 && chaining.source.is_none() {
+            chain::mask(console, &outcome.role)?;
+        }
+        for (i, role_arn) in chaining.further_roles.iter().enumerate() {
+            console
+                .info(&format!(
+                    "Assumed {}; now assuming {role_arn}",
+                    outcome.role.arn
+                ))
+                .map_err(ExchangeError::Log)?;
+            let hop = Hop {
+                role_arn,
+                last: i + 1 == count,
+            };
+            let source = outcome.role.credentials.to_sdk_credentials();
+            let (role, attempts) = chain::assume(
+                config,
+                console,
+                &sts,
+                &deadline,
+                tuning.backoff,
+                &source,
+                hop,
+            )
+            .await?;
+            outcome.role = role;
+            outcome.attempts += attempts;
+        }
+        Ok(outcome)
+    };
+    match tokio::time::timeout_at(deadline.instant(), all).await {
         Ok(result) => result,
         Err(_elapsed) => Err(ExchangeError::Deadline {
             total: deadline.total(),
@@ -198,7 +275,8 @@ async fn attempt_loop<W: Write>(
                     .info(&format!("Got an ID token for subject {subject}"))
                     .map_err(ExchangeError::Log)?;
                 let started = tokio::time::Instant::now();
-                let assumed = sts.assume(inputs, &jwt).await;
+                let last_role = inputs.chaining.further_roles.is_empty();
+                let assumed = sts.assume(inputs, &jwt, last_role).await;
                 tracing::debug!(
                     "attempt {attempt}: STS call took {} ms",
                     started.elapsed().as_millis()
@@ -207,7 +285,7 @@ async fn attempt_loop<W: Write>(
                     Ok(role) => {
                         return Ok(Outcome {
                             role,
-                            claims,
+                            claims: Some(claims),
                             attempts: attempt,
                         });
                     }

@@ -15,10 +15,15 @@ use url::Url;
 use crate::region::Region;
 use crate::secret::Secret;
 
+mod chaining;
 mod names;
 mod network;
 mod reader;
 
+pub use chaining::{
+    CHAINED_MAX_DURATION_SECONDS, Chaining, INTERMEDIATE_DURATION_SECONDS, SourceCredentials,
+    source_secrets,
+};
 pub use names::nearest_session_name;
 pub use network::{NetworkSettings, ProxyUrl, is_loopback};
 use reader::Reader;
@@ -98,6 +103,8 @@ pub struct Inputs {
     pub action_timeout: Duration,
     /// `sts-endpoint`, `AWS_ENDPOINT_URL_STS` or `AWS_ENDPOINT_URL`.
     pub sts_endpoint: Option<Url>,
+    /// Role chaining: `role-chaining`, `role-chain`, `role-external-id` and the session tags.
+    pub chaining: Chaining,
 }
 
 /// Where the JWT comes from.
@@ -194,6 +201,7 @@ fn known_secrets(env: &HashMap<String, String>) -> Vec<String> {
     let mut secrets: Vec<String> = request_token(env)
         .map(|t| t.reveal().to_owned())
         .into_iter()
+        .chain(source_secrets(env))
         .collect();
     for name in [
         "INPUT_HTTP-PROXY",
@@ -238,20 +246,30 @@ pub fn request_token(env: &HashMap<String, String>) -> Option<Secret> {
         .map(|t| Secret::new(t.as_str()))
 }
 
-/// The account id in `role-to-assume` when `mask-aws-account-id` asks for it to be hidden, read
-/// before the inputs are validated so that it can be masked before the first line is printed
-/// (the role ARN is in that line and in every failure diagnosis). Any value of the flag other
-/// than a false one counts: an invalid flag still hides the account while it is reported.
-pub fn account_to_mask(env: &HashMap<String, String>) -> Option<String> {
-    let flag = non_empty(env, "INPUT_MASK-AWS-ACCOUNT-ID")?;
+/// The account ids in `role-to-assume` and `role-chain` when `mask-aws-account-id` asks for them
+/// to be hidden, read before the inputs are validated so that they can be masked before the first
+/// line is printed (the role ARN is in that line and in every failure diagnosis). Any value of the
+/// flag other than a false one counts: an invalid flag still hides the accounts while it is
+/// reported.
+pub fn accounts_to_mask(env: &HashMap<String, String>) -> Vec<String> {
+    let Some(flag) = non_empty(env, "INPUT_MASK-AWS-ACCOUNT-ID") else {
+        return Vec::new();
+    };
     if matches!(flag, "false" | "False" | "FALSE") {
-        return None;
+        return Vec::new();
     }
-    let arn = non_empty(env, "INPUT_ROLE-TO-ASSUME")?;
-    arn.split(':')
-        .nth(4)
+    let first = non_empty(env, "INPUT_ROLE-TO-ASSUME").into_iter();
+    let chain = non_empty(env, "INPUT_ROLE-CHAIN")
+        .into_iter()
+        .flat_map(str::lines);
+    let mut accounts: Vec<String> = first
+        .chain(chain)
+        .filter_map(|arn| arn.trim().split(':').nth(4))
         .filter(|account| account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
         .map(str::to_owned)
+        .collect();
+    accounts.dedup();
+    accounts
 }
 
 /// Whether `AWS_SKIP_CLEANUP_STEP` asks the post step to leave the variables alone.

@@ -19,6 +19,8 @@
 //! - [`sts_messages`]: the refusals STS is known to send, recognised by code and message.
 //! - [`retry`]: the single retry, backoff and deadline policy.
 //! - [`exchange`]: token then STS, retried as one unit under one deadline.
+//! - [`chain`]: role chaining: `AssumeRole` with the credentials already held.
+//! - [`session_tags`]: the session tags of a chained call.
 //! - [`deliver`]: masks, checks and one append per runner file.
 //! - [`diagnose`]: what to do when STS refuses.
 //! - [`report`]: what a failure prints and its exit code.
@@ -32,6 +34,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod chain;
 pub mod claims;
 pub mod deliver;
 pub mod diagnose;
@@ -47,6 +50,7 @@ pub mod report;
 pub mod retry;
 pub mod runner;
 pub mod secret;
+pub mod session_tags;
 pub mod sts;
 pub mod sts_http;
 pub mod sts_messages;

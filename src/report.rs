@@ -119,6 +119,15 @@ fn print<W: Write>(
 
 fn help_for(error: &RunError, config: Option<&Config>) -> Vec<Help> {
     match (error, config) {
+        (
+            RunError::Exchange(ExchangeError::Chain {
+                role,
+                source,
+                tagged,
+                ..
+            }),
+            Some(config),
+        ) => crate::chain::help(role, source, *tagged, &config.inputs),
         (RunError::Exchange(exchange), Some(config)) => exchange
             .sts()
             .map(|(sts, claims)| diagnose::help(sts, claims, &config.inputs))

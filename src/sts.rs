@@ -1,8 +1,9 @@
-//! The STS call: `AssumeRoleWithWebIdentity`, and what its errors mean.
+//! The STS calls: `AssumeRoleWithWebIdentity` (unsigned: the JWT is the credential) and
+//! `AssumeRole` (role chaining, signed with credentials already held), and what their errors mean.
 //!
-//! The call is unsigned (the JWT is the credential), so the client is built with an explicit region,
-//! no credentials provider and no default chain: nothing probes profile files or instance metadata.
-//! The SDK's own retries are off; [`crate::exchange`] retries with a fresh JWT each time.
+//! The client is built with an explicit region, no credentials provider and no default chain:
+//! nothing probes profile files or instance metadata. A signed call gets its credentials for that
+//! one call. The SDK's own retries are off; [`crate::exchange`] and [`crate::chain`] retry.
 //! Error codes and their meaning: <https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html>.
 
 use std::time::{Duration, SystemTime};
@@ -11,7 +12,6 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{AppName, BehaviorVersion, Region as SdkRegion, SdkConfig};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_sts::operation::assume_role_with_web_identity::AssumeRoleWithWebIdentityError;
 use aws_sdk_sts::types::PolicyDescriptorType;
 use aws_smithy_types::date_time::Format;
 
@@ -90,8 +90,10 @@ pub struct AssumedRole {
 #[derive(Debug, thiserror::Error)]
 pub enum StsError {
     /// STS answered with an error code.
-    #[error("STS refused AssumeRoleWithWebIdentity: {code}: {message}")]
+    #[error("STS refused {operation}: {code}: {message}")]
     Service {
+        /// The operation, e.g. `AssumeRole`.
+        operation: &'static str,
         /// The error code, e.g. `AccessDenied`.
         code: String,
         /// STS's message (untrusted text: printed neutralised).
@@ -148,6 +150,7 @@ impl StsError {
                 code,
                 message,
                 status,
+                ..
             } => classify_code(code, message, *status),
             StsError::Unreadable { status } => match status {
                 Some(500..=599) => Retry::Transient,
@@ -212,14 +215,26 @@ impl StsClient {
         }
     }
 
-    /// Calls `AssumeRoleWithWebIdentity` once.
-    pub async fn assume(&self, inputs: &Inputs, jwt: &Secret) -> Result<AssumedRole, StsError> {
+    /// Calls `AssumeRoleWithWebIdentity` once. Unless `last` (more roles follow in a chain), the
+    /// session asks for the minimum duration and no session policies: those belong to the last role.
+    pub async fn assume(
+        &self,
+        inputs: &Inputs,
+        jwt: &Secret,
+        last: bool,
+    ) -> Result<AssumedRole, StsError> {
         let policy_arns = inputs
             .managed_session_policies
             .iter()
+            .filter(|_| last)
             .map(|arn| PolicyDescriptorType::builder().arn(arn).build())
             .collect::<Vec<_>>();
-        let duration = i32::try_from(inputs.duration_seconds).unwrap_or(i32::MAX);
+        let seconds = if last {
+            inputs.duration_seconds
+        } else {
+            crate::inputs::INTERMEDIATE_DURATION_SECONDS
+        };
+        let duration = i32::try_from(seconds).unwrap_or(i32::MAX);
         let output = self
             .client
             .assume_role_with_web_identity()
@@ -227,59 +242,58 @@ impl StsClient {
             .role_session_name(&inputs.role_session_name)
             .web_identity_token(jwt.reveal())
             .duration_seconds(duration)
-            .set_policy(inputs.inline_session_policy.clone())
+            .set_policy(inputs.inline_session_policy.clone().filter(|_| last))
             .set_policy_arns((!policy_arns.is_empty()).then_some(policy_arns))
             .send()
             .await
-            .map_err(convert_error)?;
+            .map_err(|e| convert_error("AssumeRoleWithWebIdentity", e))?;
 
-        let creds = output
-            .credentials
-            .ok_or_else(|| StsError::BadCredentials("no Credentials".to_owned()))?;
-        let user = output
-            .assumed_role_user
-            .ok_or_else(|| StsError::BadCredentials("no AssumedRoleUser".to_owned()))?;
-        let expiry = creds.expiration;
-        if SystemTime::try_from(expiry).is_ok_and(|t| t <= SystemTime::now()) {
-            return Err(StsError::BadCredentials(
-                "the credentials' Expiration is already past".to_owned(),
-            ));
-        }
-        let account_id = account_of(&user.arn)?;
-        Ok(AssumedRole {
-            credentials: SessionCredentials {
-                access_key_id: checked(
-                    "AccessKeyId",
-                    creds.access_key_id,
-                    is_key_id_char,
-                    16,
-                    128,
-                )?,
-                secret_access_key: checked(
-                    "SecretAccessKey",
-                    creds.secret_access_key,
-                    is_base64_char,
-                    1,
-                    16_384,
-                )?,
-                session_token: checked(
-                    "SessionToken",
-                    creds.session_token,
-                    is_base64_char,
-                    1,
-                    16_384,
-                )?,
-                expiration: expiry.fmt(Format::DateTime).map_err(|_| {
-                    StsError::BadCredentials(
-                        "the Expiration cannot be written as a date".to_owned(),
-                    )
-                })?,
-            },
-            arn: user.arn,
-            account_id,
-            subject: output.subject_from_web_identity_token,
-        })
+        let subject = output.subject_from_web_identity_token.clone();
+        assumed_role(output.credentials, output.assumed_role_user, subject)
     }
+}
+
+/// Checks what STS answered and keeps it as [`AssumedRole`]: every credential is checked for
+/// length and characters before it can reach a log or a file.
+fn assumed_role(
+    credentials: Option<aws_sdk_sts::types::Credentials>,
+    user: Option<aws_sdk_sts::types::AssumedRoleUser>,
+    subject: Option<String>,
+) -> Result<AssumedRole, StsError> {
+    let creds = credentials.ok_or_else(|| StsError::BadCredentials("no Credentials".to_owned()))?;
+    let user = user.ok_or_else(|| StsError::BadCredentials("no AssumedRoleUser".to_owned()))?;
+    let expiry = creds.expiration;
+    if SystemTime::try_from(expiry).is_ok_and(|t| t <= SystemTime::now()) {
+        return Err(StsError::BadCredentials(
+            "the credentials' Expiration is already past".to_owned(),
+        ));
+    }
+    let account_id = account_of(&user.arn)?;
+    Ok(AssumedRole {
+        credentials: SessionCredentials {
+            access_key_id: checked("AccessKeyId", creds.access_key_id, is_key_id_char, 16, 128)?,
+            secret_access_key: checked(
+                "SecretAccessKey",
+                creds.secret_access_key,
+                is_base64_char,
+                1,
+                16_384,
+            )?,
+            session_token: checked(
+                "SessionToken",
+                creds.session_token,
+                is_base64_char,
+                1,
+                16_384,
+            )?,
+            expiration: expiry.fmt(Format::DateTime).map_err(|_| {
+                StsError::BadCredentials("the Expiration cannot be written as a date".to_owned())
+            })?,
+        },
+        arn: user.arn,
+        account_id,
+        subject,
+    })
 }
 
 fn is_key_id_char(c: char) -> bool {
@@ -319,13 +333,18 @@ fn account_of(arn: &str) -> Result<String, StsError> {
     }
 }
 
-fn convert_error(error: SdkError<AssumeRoleWithWebIdentityError>) -> StsError {
+/// The SDK's error as an [`StsError`], whatever the operation.
+pub(crate) fn convert_error<E>(operation: &'static str, error: SdkError<E>) -> StsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
     match error {
         SdkError::ServiceError(context) => {
             let status = Some(context.raw().status().as_u16());
             let err = context.err();
             match err.code() {
                 Some(code) => StsError::Service {
+                    operation,
                     code: code.to_owned(),
                     message: err.message().unwrap_or_default().to_owned(),
                     status,
@@ -379,6 +398,10 @@ fn clone_transport(error: &TransportError) -> TransportError {
         },
     }
 }
+
+mod assume_role;
+
+pub use assume_role::RoleRequest;
 
 #[cfg(test)]
 mod tests {

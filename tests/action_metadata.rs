@@ -40,6 +40,12 @@ const INPUTS: &[(&str, bool, bool)] = &[
     ("sts-endpoint", false, false),
     ("http-proxy", false, false),
     ("no-proxy", false, false),
+    ("role-chaining", false, true),
+    ("role-chain", false, false),
+    ("role-external-id", false, false),
+    ("role-skip-session-tagging", false, true),
+    ("custom-tags", false, false),
+    ("transitive-tag-keys", false, false),
 ];
 
 const OUTPUTS: &[&str] = &[
@@ -112,6 +118,9 @@ fn base_env() -> HashMap<String, String> {
             "/github/file_commands/step_summary_1",
         ),
         ("GITHUB_WORKSPACE", "/github/workspace"),
+        // Read only with `role-chaining`.
+        ("AWS_ACCESS_KEY_ID", "ASIAEXAMPLEKEYID0001"),
+        ("AWS_SECRET_ACCESS_KEY", "example/secret/access/key/0000000000001"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -214,19 +223,39 @@ fn the_binary_reads_every_declared_input() {
         ("sts-endpoint", "https://sts.example.com"),
         ("http-proxy", "http://proxy.example.com:3128"),
         ("no-proxy", "example.com"),
+        ("role-chaining", "true"),
+        ("role-chain", "arn:aws:iam::123456789012:role/next"),
+        ("role-external-id", "tenant-42"),
+        ("role-skip-session-tagging", "true"),
+        ("custom-tags", r#"{"Team": "platform"}"#),
+        ("transitive-tag-keys", "GitHub"),
     ]
     .into_iter()
     .collect();
-    let plain = format!("{:?}", config(&base_env()));
+    // Inputs that only take effect with another one are compared with and without themselves,
+    // that other input set in both runs.
+    let chained: &[(&str, &str)] = &[("role-chain", "arn:aws:iam::123456789012:role/next")];
+    let companions: HashMap<&str, &[(&str, &str)]> = [
+        ("role-external-id", chained),
+        ("role-skip-session-tagging", chained),
+        ("custom-tags", chained),
+        ("transitive-tag-keys", chained),
+    ]
+    .into_iter()
+    .collect();
     for (name, _, _) in INPUTS {
         let value = other_values
             .get(name)
             .unwrap_or_else(|| panic!("no test value for `{name}`"));
-        let mut env = base_env();
+        let mut before = base_env();
+        for (other, other_value) in companions.get(name).copied().unwrap_or_default() {
+            before.insert(input_variable(other), (*other_value).to_owned());
+        }
+        let mut env = before.clone();
         env.insert(input_variable(name), (*value).to_owned());
         assert_ne!(
             format!("{:?}", config(&env)),
-            plain,
+            format!("{:?}", config(&before)),
             "setting `{name}` changed nothing: does the binary read {}?",
             input_variable(name)
         );
@@ -254,6 +283,9 @@ fn effective_defaults() -> BTreeMap<&'static str, String> {
         ("retry-max-attempts", i.max_attempts.to_string()),
         ("disable-retry", "false".to_owned()),
         ("action-timeout-s", i.action_timeout.as_secs().to_string()),
+        ("role-chaining", i.chaining.source.is_some().to_string()),
+        // Its effect shows only beside a chain: checked in the chaining tests.
+        ("role-skip-session-tagging", "false".to_owned()),
     ])
 }
 

@@ -38,6 +38,11 @@ impl<'a> Reader<'a> {
         let audience = self.audience(partition);
         let role_session_name = self.session_name();
         let duration_seconds = self.duration();
+        let chaining = self.chaining(
+            partition,
+            duration_seconds,
+            self.input("web-identity-token-file").is_some(),
+        );
         let inline_session_policy = self.inline_policy();
         let managed_session_policies = self.managed_policies(partition);
         let output_credentials = self.boolean("output-credentials", false);
@@ -71,6 +76,7 @@ impl<'a> Reader<'a> {
                 max_attempts: if disable_retry { 1 } else { retry_max_attempts },
                 action_timeout,
                 sts_endpoint,
+                chaining,
             },
             token_source: token_source?,
             files,
@@ -218,7 +224,7 @@ impl<'a> Reader<'a> {
         arns
     }
 
-    fn boolean(&mut self, name: &str, default: bool) -> bool {
+    pub(super) fn boolean(&mut self, name: &str, default: bool) -> bool {
         match self.input(name) {
             None => default,
             Some("true" | "True" | "TRUE") => true,

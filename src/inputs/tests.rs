@@ -454,21 +454,27 @@ fn an_invalid_session_name_gets_the_nearest_valid_one() {
 }
 
 #[test]
-fn the_account_to_mask_is_read_before_validation() {
-    assert_eq!(super::account_to_mask(&base()), None);
+fn the_accounts_to_mask_are_read_before_validation() {
+    assert!(super::accounts_to_mask(&base()).is_empty());
     let masked = with(&[("INPUT_MASK-AWS-ACCOUNT-ID", "true")]);
-    assert_eq!(
-        super::account_to_mask(&masked).as_deref(),
-        Some("111122223333")
-    );
+    assert_eq!(super::accounts_to_mask(&masked), ["111122223333"]);
     // An invalid flag is reported, and the account stays hidden meanwhile.
     let invalid = with(&[("INPUT_MASK-AWS-ACCOUNT-ID", "yes")]);
-    assert_eq!(
-        super::account_to_mask(&invalid).as_deref(),
-        Some("111122223333")
-    );
+    assert_eq!(super::accounts_to_mask(&invalid), ["111122223333"]);
     let off = with(&[("INPUT_MASK-AWS-ACCOUNT-ID", "False")]);
-    assert_eq!(super::account_to_mask(&off), None);
+    assert!(super::accounts_to_mask(&off).is_empty());
+    // The accounts of a role chain are hidden too.
+    let chain = with(&[
+        ("INPUT_MASK-AWS-ACCOUNT-ID", "true"),
+        (
+            "INPUT_ROLE-CHAIN",
+            "arn:aws:iam::444455556666:role/a\n  arn:aws:iam::777788889999:role/b  \n",
+        ),
+    ]);
+    assert_eq!(
+        super::accounts_to_mask(&chain),
+        ["111122223333", "444455556666", "777788889999"]
+    );
 }
 
 #[test]
