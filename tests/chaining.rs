@@ -179,7 +179,9 @@ fn role_chaining_signs_with_the_environments_credentials_and_asks_github_for_not
 fn chaining_rules_are_checked_before_any_call() {
     let token = TokenEndpoint::start();
     let sts = Sts::start();
-    let cases: [(&[(&str, &str)], &[(&str, &str)], &str); 6] = [
+    // (inputs, environment variables, the message expected)
+    type Pairs = &'static [(&'static str, &'static str)];
+    let cases: [(Pairs, Pairs, &str); 6] = [
         (
             &[("role-chaining", "true")],
             &[("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEKEYID0003")],
