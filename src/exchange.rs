@@ -204,7 +204,7 @@ pub async fn exchange<W: Write>(
         for (i, role_arn) in chaining.further_roles.iter().enumerate() {
             console
                 .info(&format!(
-                    "Assumed {}; now assuming {role_arn}",
+                    "Chaining: {} now assumes {role_arn}",
                     outcome.role.arn
                 ))
                 .map_err(ExchangeError::Log)?;

@@ -120,7 +120,10 @@ fn base_env() -> HashMap<String, String> {
         ("GITHUB_WORKSPACE", "/github/workspace"),
         // Read only with `role-chaining`.
         ("AWS_ACCESS_KEY_ID", "ASIAEXAMPLEKEYID0001"),
-        ("AWS_SECRET_ACCESS_KEY", "example/secret/access/key/0000000000001"),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "example/secret/access/key/0000000000001",
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -24,6 +24,15 @@ const SECRET: &str = "SentinelSecretKey/0000000000000000000000+";
 const SESSION: &str = "SentinelSessionToken+/AAAABBBBCCCC==";
 const PROXY_PASSWORD: &str = "SentinelProxyPassw0rd-77aa";
 const FILE_TOKEN: &str = "SentinelTokenFileContent-5e6f7a8b";
+/// An intermediate role's credentials in a chain: never written anywhere, on any path.
+const HOP_KEY: &str = "ASIASENTINELHOPKEY01";
+const HOP_SECRET: &str = "SentinelHopSecret/1111111111111111111111+";
+const HOP_SESSION: &str = "SentinelHopSessionToken+/DDDDEEEEFFFF==";
+/// The environment's credentials `role-chaining` signs with.
+const SOURCE_KEY: &str = "ASIASENTINELSOURCE01";
+const SOURCE_SECRET: &str = "SentinelSourceSecret/222222222222222222+";
+const SOURCE_SESSION: &str = "SentinelSourceSessionToken+/GGGGHHHHIIII==";
+const TARGET: &str = "arn:aws:iam::444455556666:role/target";
 
 /// Whether a run with two attempts gets credentials when STS answers `error` once.
 fn recovers_from_one(error: StsError) -> bool {
@@ -40,6 +49,9 @@ struct Scenario {
     credentials: Option<StsCredentials>,
     /// `web-identity-token-file` with this content, instead of the token endpoint.
     token_file: Option<String>,
+    /// `role-chaining` with the source credentials in the environment, this secret key among
+    /// them (the stand-in knows [`SOURCE_SECRET`]).
+    source: Option<&'static str>,
     succeeds: bool,
 }
 
@@ -53,8 +65,22 @@ impl Scenario {
             remove: Vec::new(),
             credentials: None,
             token_file: None,
+            source: None,
             succeeds,
         }
+    }
+    /// `role-chain` to one more role; the OIDC session's credentials are the hop's.
+    fn chained(self) -> Self {
+        self.input("role-chain", TARGET)
+            .sts(Fault::Credentials(StsCredentials::new(
+                HOP_KEY,
+                HOP_SECRET,
+                HOP_SESSION,
+            )))
+    }
+    fn from_environment(mut self, secret: &'static str) -> Self {
+        self.source = Some(secret);
+        self.input("role-chaining", "true")
     }
     fn token(mut self, b: Behaviour) -> Self {
         self.token.push(b);
@@ -114,6 +140,30 @@ fn scenarios() -> Vec<Scenario> {
         Scenario::new("deadline", false)
             .token(Behaviour::NoHeaders)
             .input("action-timeout-s", "1"),
+        Scenario::new("role chain", true).chained(),
+        Scenario::new("role chain refused", false)
+            .chained()
+            .sts(StsError::AccessDenied.fault()),
+        Scenario::new("role chain HTML answer", false)
+            .chained()
+            .sts(Fault::Html(502))
+            .input("retry-max-attempts", "1"),
+        Scenario::new("role chain throttled then success", true)
+            .chained()
+            .sts(StsError::Throttling.fault()),
+        Scenario::new("role chain unsafe credentials", false)
+            .chained()
+            .sts(Fault::Credentials(StsCredentials::new(
+                KEY,
+                format!("{SECRET}\nAWS_X=1"),
+                SESSION,
+            ))),
+        Scenario::new("role-chaining", true).from_environment(SOURCE_SECRET),
+        Scenario::new("role-chaining with a wrong secret key", false)
+            .from_environment("SentinelWrongSourceSecret/33333333333333+"),
+        Scenario::new("role-chaining over an hour", false)
+            .from_environment(SOURCE_SECRET)
+            .input("role-duration-seconds", "7200"),
     ];
     for error in StsError::ALL {
         let name: &'static str = Box::leak(format!("STS {error:?}").into_boxed_str());
@@ -208,7 +258,12 @@ fn no_secret_leaks_on_any_path() {
             .credentials
             .clone()
             .unwrap_or_else(|| StsCredentials::new(KEY, SECRET, SESSION));
-        let sts = Sts::builder().credentials(creds).start().expect("sts");
+        let source = StsCredentials::new(SOURCE_KEY, SOURCE_SECRET, SOURCE_SESSION);
+        let sts = Sts::builder()
+            .credentials(creds)
+            .source_credentials(source, "arn:aws:sts::111122223333:assumed-role/hub/s")
+            .start()
+            .expect("sts");
         for fault in &scenario.sts {
             sts.push(fault.clone());
         }
@@ -223,7 +278,19 @@ fn no_secret_leaks_on_any_path() {
         for name in &scenario.remove {
             env.remove(name);
         }
-        let mut extra = Vec::new();
+        let mut extra = vec![
+            ("intermediate access key id", HOP_KEY.to_owned()),
+            ("intermediate secret access key", HOP_SECRET.to_owned()),
+            ("intermediate session token", HOP_SESSION.to_owned()),
+        ];
+        if let Some(secret) = scenario.source {
+            env.set("AWS_ACCESS_KEY_ID", SOURCE_KEY)
+                .set("AWS_SECRET_ACCESS_KEY", secret)
+                .set("AWS_SESSION_TOKEN", SOURCE_SESSION);
+            extra.push(("source access key id", SOURCE_KEY.to_owned()));
+            extra.push(("source secret access key", secret.to_owned()));
+            extra.push(("source session token", SOURCE_SESSION.to_owned()));
+        }
         let mut inputs_read = Vec::new();
         if let Some(content) = &scenario.token_file {
             let file = env.workspace().join("web-identity-token");
@@ -407,7 +474,7 @@ fn sweep(
                 .lines()
                 .position(|l| l == format!("::add-mask::{secret}"))
                 .expect("masked");
-            assert!(mask < success, "{name}");
+            assert!(mask < success, "{name}\n{stdout}");
         }
     }
 }
