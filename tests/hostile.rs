@@ -204,6 +204,16 @@ fn a_private_ca_given_with_ssl_cert_file_is_trusted_for_both_calls() {
 
 #[test]
 fn broken_sts_answers_end_in_clean_errors() {
+    broken_sts_answers(false);
+}
+
+/// The same answers to a chained `AssumeRole`, after a good OIDC exchange.
+#[test]
+fn broken_answers_to_a_chained_call_end_in_clean_errors() {
+    broken_sts_answers(true);
+}
+
+fn broken_sts_answers(chained: bool) {
     let cases = [
         (Fault::Html(200), "could not be read as an STS response"),
         (Fault::Html(502), "could not be read as an STS response"),
@@ -241,13 +251,27 @@ fn broken_sts_answers_end_in_clean_errors() {
     );
     for (fault, expected) in cases {
         let token = token_endpoint(Behaviour::Ok);
-        let sts = Sts::builder()
-            .credentials(StsCredentials::new(key, secret, session))
-            .default_fault(fault.clone())
-            .start()
-            .expect("sts");
+        let mut builder = Sts::builder().credentials(StsCredentials::new(key, secret, session));
+        if chained {
+            builder = builder.fault(Fault::Pass);
+        }
+        let sts = builder.default_fault(fault.clone()).start().expect("sts");
         let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
+        if chained {
+            env.input("role-chain", "arn:aws:iam::444455556666:role/target");
+        }
         let (result, _) = run_once(&mut env);
+        if chained {
+            assert_eq!(sts.requests().len(), 2, "{fault:?}: {}", result.log);
+            assert!(
+                result
+                    .log
+                    .contains("from STS AssumeRole after 1 of at most 1 attempt(s)")
+                    || matches!(fault, Fault::Hang | Fault::Slow(_)),
+                "{fault:?}: {}",
+                result.log
+            );
+        }
         assert!(
             result.log.contains(expected),
             "{fault:?}: expected {expected:?} in\n{}",
@@ -268,6 +292,8 @@ fn broken_sts_answers_end_in_clean_errors() {
             "<Error>",
             "<AssumeRoleWithWebIdentityResponse",
             "<AssumeRoleWithWebIdentityResult",
+            "<AssumeRoleResponse",
+            "<AssumeRoleResult",
             "<Credentials",
             "<AccessKeyId",
             "<SecretAccessKey",
