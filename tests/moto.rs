@@ -4,7 +4,9 @@
 //! our request is one a third-party STS implementation understands (its answer reflects the role,
 //! session name and duration we sent, and its request recorder shows every field it received,
 //! session policies included: moto does not enforce them), and we parse its answer into the
-//! exact outputs and exports.
+//! exact outputs and exports. A chained exchange goes the same way: moto answers the signed
+//! `AssumeRole` (it does not check signatures; the STS stand-in does) with the tags, external id
+//! and duration we sent in its recording.
 
 mod common;
 mod moto_server;
@@ -251,4 +253,98 @@ fn every_request_field_reaches_moto_and_every_output_comes_back() {
         "mask-aws-account-id masks the account id"
     );
     assert!(masked.contains(&arn), "mask-aws-account-id masks the ARN");
+}
+
+#[test]
+#[ignore = "needs moto (.venv); run by scripts/test"]
+fn a_chained_exchange_reaches_moto_and_its_answer_is_exported() {
+    let token = TokenEndpoint::start();
+    let recording = tempfile::tempdir().expect("tempdir");
+    let moto = MotoServer::start_recording(&recording.path().join("requests.jsonl"));
+    let mut env = env_for(&token, &moto);
+    let target = "arn:aws:iam::444455556666:role/target";
+    env.set("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .input("role-chain", target)
+        .input("role-external-id", "tenant-42")
+        .input("custom-tags", r#"{"Team": "platform"}"#)
+        .input("transitive-tag-keys", "Team")
+        .input("role-duration-seconds", "1800")
+        .input("output-credentials", "true");
+
+    let out = run_binary(&env, &[]);
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+
+    let requests = moto.recorded();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    let form = |i: usize| -> Vec<(String, String)> {
+        url::form_urlencoded::parse(&requests[i].body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    };
+    let field = |form: &[(String, String)], name: &str| {
+        form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    };
+    let first = form(0);
+    assert_eq!(
+        field(&first, "Action").as_deref(),
+        Some("AssumeRoleWithWebIdentity")
+    );
+    assert_eq!(field(&first, "DurationSeconds").as_deref(), Some("900"));
+    let second = form(1);
+    assert_eq!(field(&second, "Action").as_deref(), Some("AssumeRole"));
+    assert_eq!(field(&second, "RoleArn").as_deref(), Some(target));
+    assert_eq!(field(&second, "DurationSeconds").as_deref(), Some("1800"));
+    assert_eq!(field(&second, "ExternalId").as_deref(), Some("tenant-42"));
+    let tags: Vec<(String, String)> = (1..)
+        .map_while(|n| {
+            Some((
+                field(&second, &format!("Tags.member.{n}.Key"))?,
+                field(&second, &format!("Tags.member.{n}.Value"))?,
+            ))
+        })
+        .collect();
+    assert_eq!(
+        tags,
+        [
+            ("GitHub", "Actions"),
+            ("Repository", "octo-org/octo-repo"),
+            ("Team", "platform"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+    assert_eq!(
+        field(&second, "TransitiveTagKeys.member.1").as_deref(),
+        Some("Team")
+    );
+
+    // moto's answer for the last role is what the step exports; the first session's
+    // credentials were masked and are written nowhere.
+    let outputs = outputs(&env);
+    let arn = value(&outputs, "authenticated-arn").expect("authenticated-arn");
+    assert!(
+        arn.starts_with("arn:aws:sts::444455556666:assumed-role/target/"),
+        "{arn}"
+    );
+    let key = value(&outputs, "aws-access-key-id").expect("key");
+    assert_eq!(value(&exports(&env), "AWS_ACCESS_KEY_ID"), Some(key));
+    let mask_list = masks(&log);
+    assert!(mask_list.contains(&key));
+    let written = format!(
+        "{}{}",
+        env.read_env().expect("env"),
+        env.read_output().expect("out")
+    );
+    let intermediate: Vec<&&str> = mask_list
+        .iter()
+        .filter(|m| m.starts_with("ASIA") || m.starts_with("AKIA"))
+        .filter(|m| **m != key)
+        .collect();
+    assert!(
+        !intermediate.is_empty(),
+        "the first session's key was masked: {log}"
+    );
+    for secret in intermediate {
+        assert!(!written.contains(*secret));
+    }
 }
