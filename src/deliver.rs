@@ -121,8 +121,14 @@ pub fn deliver<W: Write>(
             .map_err(DeliverError::Files)?;
     }
     let subject = outcome.claims.as_ref().and_then(Claims::subject);
+    // With a role chain, the role whose credentials these are is the last one.
+    let role_arn = inputs
+        .chaining
+        .further_roles
+        .last()
+        .unwrap_or(&inputs.role_arn);
     let summary_text = render_summary(&Summary {
-        role_arn: &inputs.role_arn,
+        role_arn,
         session_name: &inputs.role_session_name,
         account: if inputs.mask_aws_account_id {
             Account::Masked(&role.account_id)

@@ -46,7 +46,7 @@ pub struct Outcome {
     pub role: AssumedRole,
     /// The claims of the JWT that succeeded (none with `role-chaining`).
     pub claims: Option<Claims>,
-    /// Attempts it took, every call counted.
+    /// Attempts the last call took.
     pub attempts: u32,
 }
 
@@ -224,7 +224,7 @@ pub async fn exchange<W: Write>(
             )
             .await?;
             outcome.role = role;
-            outcome.attempts += attempts;
+            outcome.attempts = attempts;
         }
         Ok(outcome)
     };

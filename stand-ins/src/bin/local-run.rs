@@ -4,9 +4,11 @@
 //! JWKS) and for STS (which verifies the JWT and enforces an embedded trust policy with the same
 //! evaluator as `oidc-assume policy explain`), then runs the real `oidc-assume` binary twice in a
 //! runner-style environment: once for a job the trust policy admits, once for the same job with
-//! `environment: production`, which changes its `sub` and is refused. For each run it prints the
-//! step log as the runner would show it, the exit code, and what GITHUB_OUTPUT, GITHUB_ENV and
-//! the step summary received.
+//! `environment: production`, which changes its `sub` and is refused. A third run chains from the
+//! admitted role to a role in another account (`role-chain`), with session tags and an external
+//! id; the STS stand-in checks that call's SigV4 signature with the credentials it issued. For
+//! each run it prints the step log as the runner would show it, the exit code, and what
+//! GITHUB_OUTPUT, GITHUB_ENV and the step summary received.
 //!
 //! Usage: `cargo run --release -p oidc-assume-stand-ins --bin local-run`
 
@@ -22,6 +24,8 @@ use oidc_assume_stand_ins::{Claims, RunnerEnv, Sts, TokenEndpoint};
 
 /// The trust policy the stand-in STS enforces.
 const TRUST_POLICY: &str = include_str!("../../fixtures/demo-trust-policy.json");
+/// The role the third run chains to.
+const CHAINED_ROLE_ARN: &str = "arn:aws:iam::444455556666:role/octo-deploy";
 /// The OIDC provider the policy names.
 const PROVIDER_ARN: &str =
     "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
@@ -65,6 +69,7 @@ fn main() -> anyhow::Result<ExitCode> {
         &sts,
         "1. a push to main of octo-org/octo-repo",
         Claims::new(),
+        &[],
     )?;
     let refused = job(
         &binary,
@@ -72,12 +77,42 @@ fn main() -> anyhow::Result<ExitCode> {
         &sts,
         "2. the same job with `environment: production` (its sub changes, so the policy refuses it)",
         Claims::new().environment("production"),
+        &[],
     )?;
-    let as_expected = admitted == Some(0) && refused == Some(1);
+    let chained = job(
+        &binary,
+        &token,
+        &sts,
+        "3. job 1, then a chain to a deploy role in another account (role-chain), with tags",
+        Claims::new(),
+        &[
+            ("role-chain", CHAINED_ROLE_ARN),
+            ("role-external-id", "octo-org-deploy"),
+            ("custom-tags", r#"{"Team": "platform"}"#),
+        ],
+    )?;
+    if let Some(call) = sts.assume_role_calls().last() {
+        println!(
+            "\n-- what the STS stand-in received for the chained AssumeRole (signature checked) --"
+        );
+        println!("  RoleArn: {}", call.role_arn);
+        println!(
+            "  DurationSeconds: {}",
+            call.duration_seconds.as_deref().unwrap_or("-")
+        );
+        println!(
+            "  ExternalId: {}",
+            call.external_id.as_deref().unwrap_or("-")
+        );
+        for (key, value) in &call.tags {
+            println!("  Tag {key} = {value}");
+        }
+    }
+    let as_expected = admitted == Some(0) && refused == Some(1) && chained == Some(0);
     println!(
         "\n{}",
         if as_expected {
-            "Both runs behaved as expected: the first was admitted, the second refused with a diagnosis."
+            "All runs behaved as expected: the first was admitted, the second refused with a diagnosis, the third chained to a second role."
         } else {
             "Unexpected exit codes: see the logs above."
         }
@@ -95,15 +130,33 @@ fn job(
     sts: &Sts,
     title: &str,
     claims: Claims,
+    inputs: &[(&str, &str)],
 ) -> anyhow::Result<Option<i32>> {
     token.set_claims(claims);
-    let env = RunnerEnv::for_stand_ins(token, sts)?;
+    let mut env = RunnerEnv::for_stand_ins(token, sts)?;
+    // The run's variables the default session tags come from.
+    for (name, value) in [
+        ("GITHUB_REPOSITORY", "octo-org/octo-repo"),
+        ("GITHUB_WORKFLOW", "deploy"),
+        ("GITHUB_ACTION", "__oidc-assume"),
+        ("GITHUB_ACTOR", "octocat"),
+        ("GITHUB_SHA", "8f2c0b7bd4ad6a9f2b4e0ff3f1c0d6e5a7b9c1d3"),
+        ("GITHUB_REF", "refs/heads/main"),
+    ] {
+        env.set(name, value);
+    }
+    for (name, value) in inputs {
+        env.input(name, *value);
+    }
     println!("\n==== Job {title} ====");
     println!(
         "Inputs: aws-region={} role-to-assume={}",
         env.get("INPUT_AWS-REGION").unwrap_or_default(),
         env.get("INPUT_ROLE-TO-ASSUME").unwrap_or_default()
     );
+    for (name, value) in inputs {
+        println!("        {name}={value}");
+    }
     let output = env
         .command(binary)
         .output()
