@@ -78,7 +78,7 @@ impl Scenario {
                 HOP_SESSION,
             )))
     }
-    fn from_environment(mut self, secret: &'static str) -> Self {
+    fn chaining_from_environment(mut self, secret: &'static str) -> Self {
         self.source = Some(secret);
         self.input("role-chaining", "true")
     }
@@ -158,11 +158,11 @@ fn scenarios() -> Vec<Scenario> {
                 format!("{SECRET}\nAWS_X=1"),
                 SESSION,
             ))),
-        Scenario::new("role-chaining", true).from_environment(SOURCE_SECRET),
+        Scenario::new("role-chaining", true).chaining_from_environment(SOURCE_SECRET),
         Scenario::new("role-chaining with a wrong secret key", false)
-            .from_environment("SentinelWrongSourceSecret/33333333333333+"),
+            .chaining_from_environment("SentinelWrongSourceSecret/33333333333333+"),
         Scenario::new("role-chaining over an hour", false)
-            .from_environment(SOURCE_SECRET)
+            .chaining_from_environment(SOURCE_SECRET)
             .input("role-duration-seconds", "7200"),
     ];
     for error in StsError::ALL {
