@@ -49,7 +49,8 @@ pub fn run_action<W: Write>(env: &HashMap<String, String>, out: W, tuning: &Tuni
     {
         return ExitCode::from(report::EXIT_FAILURE);
     }
-    // So are the credentials `role-chaining` signs with, and the accounts to hide.
+    // So are the credentials `role-chaining` or `use-existing-credentials` would sign with, and
+    // the accounts to hide.
     for value in inputs::source_secrets(env)
         .into_iter()
         .chain(inputs::accounts_to_mask(env))
@@ -91,6 +92,15 @@ pub fn run_action<W: Write>(env: &HashMap<String, String>, out: W, tuning: &Tuni
             Ok(outcome)
         });
     match result {
+        Ok(Outcome {
+            reused: Some(arn), ..
+        }) => {
+            let _ = console.info(&format!(
+                "Kept the existing session {arn} in {}; no new credentials were written",
+                config.inputs.region
+            ));
+            ExitCode::SUCCESS
+        }
         Ok(outcome) => {
             let _ = console.info(&format!(
                 "Assumed {} in {} (attempt {}); the credentials expire at {}",

@@ -80,14 +80,17 @@ pub fn deliver<W: Write>(
         });
     }
 
+    // A reused session's credentials are already the environment's: nothing to export again,
+    // nothing to blank.
+    let fresh = outcome.reused.is_none();
     let mut env = FileCommands::new(FileKind::Env);
     // New values replace old ones anyway; blanking matters only when no new ones are exported.
-    if inputs.unset_current_credentials && !inputs.output_env_credentials {
+    if inputs.unset_current_credentials && !inputs.output_env_credentials && fresh {
         for name in CREDENTIAL_VARIABLES {
             env.set(name, "").map_err(DeliverError::Files)?;
         }
     }
-    if inputs.output_env_credentials {
+    if inputs.output_env_credentials && fresh {
         let values = [
             inputs.region.name(),
             inputs.region.name(),
@@ -106,7 +109,7 @@ pub fn deliver<W: Write>(
     output
         .set("authenticated-arn", &role.arn)
         .map_err(DeliverError::Files)?;
-    if inputs.output_credentials {
+    if inputs.output_credentials && fresh {
         output
             .set("aws-access-key-id", creds.access_key_id.reveal())
             .map_err(DeliverError::Files)?;
@@ -136,7 +139,7 @@ pub fn deliver<W: Write>(
             Account::Shown(&role.account_id)
         },
         region: inputs.region.name(),
-        expiration: Some(&creds.expiration),
+        expiration: fresh.then_some(creds.expiration.as_str()),
         subject: subject.as_deref(),
     });
 

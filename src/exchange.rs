@@ -15,6 +15,7 @@ use crate::http::{self, ClientError, ClientSettings};
 use crate::inputs::{Config, TokenSource};
 use crate::oidc::{TokenClient, TokenError};
 use crate::retry::{Attempts, Backoff, Deadline};
+use crate::reuse;
 use crate::runner::Console;
 use crate::sts::{AssumedRole, StsClient, StsError};
 
@@ -48,6 +49,32 @@ pub struct Outcome {
     pub claims: Option<Claims>,
     /// Attempts the last call took.
     pub attempts: u32,
+    /// With `use-existing-credentials`: the ARN of the environment's session, which is already
+    /// one of the role; nothing new was asked for and no credentials are written.
+    pub reused: Option<String>,
+}
+
+impl Outcome {
+    fn reused(arn: String) -> Self {
+        let account_id = arn.split(':').nth(4).unwrap_or_default().to_owned();
+        let none = || crate::secret::Secret::new(String::new());
+        Outcome {
+            role: AssumedRole {
+                credentials: crate::sts::SessionCredentials {
+                    access_key_id: none(),
+                    secret_access_key: none(),
+                    session_token: none(),
+                    expiration: String::new(),
+                },
+                arn: arn.clone(),
+                account_id,
+                subject: None,
+            },
+            claims: None,
+            attempts: 0,
+            reused: Some(arn),
+        }
+    }
 }
 
 /// Why the exchange failed.
@@ -135,6 +162,7 @@ pub async fn exchange<W: Write>(
     let inputs = &config.inputs;
     let chaining = &inputs.chaining;
     if chaining.source.is_none()
+        && !inputs.use_existing_credentials
         && let TokenSource::Missing { partial } = &config.token_source
     {
         return Err(ExchangeError::MissingPermission { partial: *partial });
@@ -161,6 +189,9 @@ pub async fn exchange<W: Write>(
     let deadline = Deadline::after(inputs.action_timeout);
     let mut last: Option<String> = None;
     let all = async {
+        if let Some(arn) = reuse::existing_session(config, console, &sts).await? {
+            return Ok(Outcome::reused(arn));
+        }
         let mut outcome = match &chaining.source {
             Some(source) => {
                 let hop = Hop {
@@ -181,6 +212,7 @@ pub async fn exchange<W: Write>(
                     role,
                     claims: None,
                     attempts,
+                    reused: None,
                 }
             }
             None => {
@@ -287,6 +319,7 @@ async fn attempt_loop<W: Write>(
                             role,
                             claims: Some(claims),
                             attempts: attempt,
+                            reused: None,
                         });
                     }
                     Err(source) => {

@@ -105,6 +105,10 @@ pub struct Inputs {
     pub sts_endpoint: Option<Url>,
     /// Role chaining: `role-chaining`, `role-chain`, `role-external-id` and the session tags.
     pub chaining: Chaining,
+    /// `use-existing-credentials`.
+    pub use_existing_credentials: bool,
+    /// The environment's credentials, read when `use-existing-credentials` is true.
+    pub existing_credentials: Option<SourceCredentials>,
 }
 
 /// Where the JWT comes from.

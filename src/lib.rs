@@ -21,6 +21,7 @@
 //! - [`exchange`]: token then STS, retried as one unit under one deadline.
 //! - [`chain`]: role chaining: `AssumeRole` with the credentials already held.
 //! - [`session_tags`]: the session tags of a chained call.
+//! - [`reuse`]: `use-existing-credentials`, when the environment already holds the role's session.
 //! - [`deliver`]: masks, checks and one append per runner file.
 //! - [`diagnose`]: what to do when STS refuses.
 //! - [`report`]: what a failure prints and its exit code.
@@ -48,6 +49,7 @@ pub mod post;
 pub mod region;
 pub mod report;
 pub mod retry;
+pub mod reuse;
 pub mod runner;
 pub mod secret;
 pub mod session_tags;

@@ -22,6 +22,11 @@ use crate::secret::Secret;
 use crate::sts_http::ReqwestHttpClient;
 use crate::transport::TransportError;
 
+mod assume_role;
+mod caller;
+
+pub use assume_role::RoleRequest;
+
 /// Throttling codes, as the SDK's standard retry strategy lists them.
 const THROTTLING_CODES: [&str; 14] = [
     "Throttling",
@@ -398,10 +403,6 @@ fn clone_transport(error: &TransportError) -> TransportError {
         },
     }
 }
-
-mod assume_role;
-
-pub use assume_role::RoleRequest;
 
 #[cfg(test)]
 mod tests {

@@ -46,6 +46,7 @@ const INPUTS: &[(&str, bool, bool)] = &[
     ("role-skip-session-tagging", false, true),
     ("custom-tags", false, false),
     ("transitive-tag-keys", false, false),
+    ("use-existing-credentials", false, true),
 ];
 
 const OUTPUTS: &[&str] = &[
@@ -232,6 +233,7 @@ fn the_binary_reads_every_declared_input() {
         ("role-skip-session-tagging", "true"),
         ("custom-tags", r#"{"Team": "platform"}"#),
         ("transitive-tag-keys", "GitHub"),
+        ("use-existing-credentials", "true"),
     ]
     .into_iter()
     .collect();
@@ -289,6 +291,10 @@ fn effective_defaults() -> BTreeMap<&'static str, String> {
         ("role-chaining", i.chaining.source.is_some().to_string()),
         // Its effect shows only beside a chain: checked in the chaining tests.
         ("role-skip-session-tagging", "false".to_owned()),
+        (
+            "use-existing-credentials",
+            i.use_existing_credentials.to_string(),
+        ),
     ])
 }
 

@@ -91,13 +91,25 @@ impl Chaining {
     }
 }
 
-/// The source credentials `role-chaining` would use, for masking before anything is printed:
-/// read whatever the state of the other inputs, and with any value of the flag but a false one,
-/// so that even a refused run never prints them.
+/// The credentials in the environment, when both parts are there.
+pub(super) fn environment_credentials(
+    env: &std::collections::HashMap<String, String>,
+) -> Option<SourceCredentials> {
+    Some(SourceCredentials {
+        access_key_id: Secret::new(non_empty(env, "AWS_ACCESS_KEY_ID")?),
+        secret_access_key: Secret::new(non_empty(env, "AWS_SECRET_ACCESS_KEY")?),
+        session_token: non_empty(env, "AWS_SESSION_TOKEN").map(Secret::new),
+    })
+}
+
+/// The source credentials `role-chaining` or `use-existing-credentials` would use, for masking
+/// before anything is printed: read whatever the state of the other inputs, and with any value of
+/// either flag but a false one, so that even a refused run never prints them.
 pub fn source_secrets(env: &std::collections::HashMap<String, String>) -> Vec<String> {
-    if non_empty(env, "INPUT_ROLE-CHAINING")
-        .is_none_or(|f| matches!(f, "false" | "False" | "FALSE"))
-    {
+    let on = |name: &str| {
+        non_empty(env, name).is_some_and(|f| !matches!(f, "false" | "False" | "FALSE"))
+    };
+    if !on("INPUT_ROLE-CHAINING") && !on("INPUT_USE-EXISTING-CREDENTIALS") {
         return Vec::new();
     }
     [
@@ -174,30 +186,24 @@ impl Reader<'_> {
     }
 
     fn source_credentials(&mut self) -> Option<SourceCredentials> {
-        let key = non_empty(self.env, "AWS_ACCESS_KEY_ID");
-        let secret = non_empty(self.env, "AWS_SECRET_ACCESS_KEY");
-        let token = non_empty(self.env, "AWS_SESSION_TOKEN");
-        match (key, secret) {
-            (Some(key), Some(secret)) => Some(SourceCredentials {
-                access_key_id: Secret::new(key),
-                secret_access_key: Secret::new(secret),
-                session_token: token.map(Secret::new),
-            }),
-            (key, secret) => {
-                let missing = match (key, secret) {
-                    (None, None) => "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are",
-                    (None, _) => "AWS_ACCESS_KEY_ID is",
-                    _ => "AWS_SECRET_ACCESS_KEY is",
-                };
-                self.problem(
-                    "role-chaining",
-                    format!(
-                        "assumes the role with the credentials in the environment, but {missing} not set: run a step that sets them first (e.g. this action without role-chaining), or remove `role-chaining`"
-                    ),
-                );
-                None
-            }
+        if let Some(credentials) = environment_credentials(self.env) {
+            return Some(credentials);
         }
+        let missing = match (
+            non_empty(self.env, "AWS_ACCESS_KEY_ID"),
+            non_empty(self.env, "AWS_SECRET_ACCESS_KEY"),
+        ) {
+            (None, None) => "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are",
+            (None, _) => "AWS_ACCESS_KEY_ID is",
+            _ => "AWS_SECRET_ACCESS_KEY is",
+        };
+        self.problem(
+            "role-chaining",
+            format!(
+                "assumes the role with the credentials in the environment, but {missing} not set: run a step that sets them first (e.g. this action without role-chaining), or remove `role-chaining`"
+            ),
+        );
+        None
     }
 
     fn further_roles(&mut self, partition: Option<Partition>) -> Vec<String> {

@@ -52,6 +52,7 @@ impl<'a> Reader<'a> {
         let allowed_account_ids = self.allowed_accounts();
         let retry_max_attempts = self.retry_attempts();
         let disable_retry = self.boolean("disable-retry", false);
+        let use_existing_credentials = self.boolean("use-existing-credentials", false);
         let action_timeout = self.action_timeout();
         let sts_endpoint = self.sts_endpoint();
         let token_source = self.token_source();
@@ -77,6 +78,10 @@ impl<'a> Reader<'a> {
                 action_timeout,
                 sts_endpoint,
                 chaining,
+                use_existing_credentials,
+                existing_credentials: use_existing_credentials
+                    .then(|| super::chaining::environment_credentials(self.env))
+                    .flatten(),
             },
             token_source: token_source?,
             files,

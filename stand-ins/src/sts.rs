@@ -1,7 +1,9 @@
 //! A fake AWS STS that answers `AssumeRoleWithWebIdentity` as STS does: it validates the
 //! parameters, verifies the web identity token against its configured OIDC providers
 //! (signature against the provider's JWKS, `iss`, `aud` in the client ids, `exp` with five
-//! minutes of skew), asks an optional trust check, and answers in awsQuery XML.
+//! minutes of skew), asks an optional trust check, and answers in awsQuery XML. It also answers
+//! the signed calls of role chaining, `AssumeRole` and `GetCallerIdentity`, checking each SigV4
+//! signature against the credentials it issued or was given ([`StsBuilder::source_credentials`]).
 //!
 //! The JWKS is given directly to each [`Provider`] (no HTTP fetch): the token's `iss` can then
 //! stay GitHub's real URL, and "STS could not fetch the keys" is a scripted
@@ -16,8 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::body::Body;
 use crate::faults::{Fault, HUGE_BODY_BYTES, Script};
-use crate::issuer::Issuer;
-use crate::issuer::unix_now;
+use crate::issuer::{Issuer, unix_now};
 use crate::record::{RecordedRequest, Recorder, lock};
 use crate::server::{self, LOOPBACK, ResponseFuture, Server, Service};
 use crate::sts_xml::{self, AssumeRoleAnswer, Operation};
@@ -358,10 +359,13 @@ async fn handle(state: Arc<StsState>, req: hyper::Request<hyper::body::Incoming>
         _ => state.answer(&request, None, &request_id),
     };
     let (status, document) = match document {
-        Ok(answer) => {
+        Ok(Answer::Role(answer)) => {
             let doc = sts_xml::success(&answer);
-            lock(&state.issued).push(answer);
+            lock(&state.issued).push(*answer);
             (200, doc)
+        }
+        Ok(Answer::Caller { arn, user_id }) => {
+            (200, sts_xml::caller_identity(&arn, &user_id, &request_id))
         }
         Err(refusal) => (
             refusal.status,
@@ -387,6 +391,14 @@ async fn handle(state: Arc<StsState>, req: hyper::Request<hyper::body::Incoming>
 
 type Response = hyper::Response<Body>;
 
+/// A successful answer.
+enum Answer {
+    /// New credentials (`AssumeRoleWithWebIdentity`, `AssumeRole`).
+    Role(Box<AssumeRoleAnswer>),
+    /// Who signed the request (`GetCallerIdentity`).
+    Caller { arn: String, user_id: String },
+}
+
 impl StsState {
     /// Answers a request by its `Action`.
     fn answer(
@@ -394,7 +406,7 @@ impl StsState {
         request: &RecordedRequest,
         credentials: Option<&StsCredentials>,
         request_id: &str,
-    ) -> Result<AssumeRoleAnswer, Refusal> {
+    ) -> Result<Answer, Refusal> {
         if request.path() != "/" {
             return Err(Refusal::new(
                 404,
@@ -406,11 +418,18 @@ impl StsState {
         let action = param(&params, "Action");
         let version = param(&params, "Version");
         match (action, version) {
-            (Some("AssumeRoleWithWebIdentity"), Some("2011-06-15")) => {
-                self.web_identity(&params, credentials, request_id)
-            }
-            (Some("AssumeRole"), Some("2011-06-15")) => {
-                self.assume_role(request, &params, credentials, request_id)
+            (Some("AssumeRoleWithWebIdentity"), Some("2011-06-15")) => self
+                .web_identity(&params, credentials, request_id)
+                .map(|a| Answer::Role(Box::new(a))),
+            (Some("AssumeRole"), Some("2011-06-15")) => self
+                .assume_role(request, &params, credentials, request_id)
+                .map(|a| Answer::Role(Box::new(a))),
+            (Some("GetCallerIdentity"), Some("2011-06-15")) => {
+                let caller = sigv4::verify(request, |key| self.known_credentials(key))?;
+                let arn = self.caller_arn(&caller);
+                let session = arn.rsplit('/').next().unwrap_or_default();
+                let user_id = format!("{}:{session}", role_id(&arn));
+                Ok(Answer::Caller { arn, user_id })
             }
             _ => Err(Refusal::new(
                 400,

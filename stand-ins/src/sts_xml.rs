@@ -121,6 +121,31 @@ pub fn success(answer: &AssumeRoleAnswer) -> String {
     to_string(w.into_inner())
 }
 
+/// The `GetCallerIdentity` answer
+/// (<https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html>).
+pub fn caller_identity(arn: &str, user_id: &str, request_id: &str) -> String {
+    let account = arn.split(':').nth(4).unwrap_or_default();
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    let written: XmlResult = (|| {
+        w.create_element("GetCallerIdentityResponse")
+            .with_attribute(("xmlns", STS_NAMESPACE))
+            .write_inner_content(|w| {
+                w.create_element("GetCallerIdentityResult")
+                    .write_inner_content(|w| {
+                        text(w, "Arn", arn)?;
+                        text(w, "UserId", user_id)?;
+                        text(w, "Account", account)
+                    })?;
+                w.create_element("ResponseMetadata")
+                    .write_inner_content(|w| text(w, "RequestId", request_id))?;
+                Ok(())
+            })?;
+        Ok(())
+    })();
+    debug_assert!(written.is_ok(), "writing to a Vec cannot fail");
+    to_string(w.into_inner())
+}
+
 /// The error document: `Type` is `Sender` for statuses below 500, else `Receiver`.
 pub fn error(status: u16, code: &str, message: &str, request_id: &str) -> String {
     let kind = if status < 500 { "Sender" } else { "Receiver" };

@@ -494,3 +494,30 @@ async fn tags_beyond_the_packed_limit_are_refused() {
     assert_eq!(code, "ValidationError");
     assert!(message.contains("tags.member.value"), "{message}");
 }
+
+#[tokio::test]
+async fn get_caller_identity_names_the_signing_session() {
+    let sts = Sts::start();
+    let hub = hub_session(&sts).await;
+    let out = signed_sdk(&sts, &hub)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.arn(),
+        Some("arn:aws:sts::111122223333:assumed-role/oidc-assume-demo/GitHubActions")
+    );
+    assert_eq!(out.account(), Some("111122223333"));
+    let mut wrong = hub.clone();
+    wrong.secret_access_key.push('x');
+    let refused = signed_sdk(&sts, &wrong)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.into_service_error().code(),
+        Some("SignatureDoesNotMatch")
+    );
+}
