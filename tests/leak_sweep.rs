@@ -78,9 +78,13 @@ impl Scenario {
                 HOP_SESSION,
             )))
     }
-    fn chaining_from_environment(mut self, secret: &'static str) -> Self {
+    fn chaining_from_environment(self, secret: &'static str) -> Self {
+        self.holding(secret).input("role-chaining", "true")
+    }
+    /// The environment holds the source credentials, with this secret key.
+    fn holding(mut self, secret: &'static str) -> Self {
         self.source = Some(secret);
-        self.input("role-chaining", "true")
+        self
     }
     fn token(mut self, b: Behaviour) -> Self {
         self.token.push(b);
@@ -161,6 +165,12 @@ fn scenarios() -> Vec<Scenario> {
         Scenario::new("role-chaining", true).chaining_from_environment(SOURCE_SECRET),
         Scenario::new("role-chaining with a wrong secret key", false)
             .chaining_from_environment("SentinelWrongSourceSecret/33333333333333+"),
+        Scenario::new("use-existing-credentials of another role", true)
+            .holding(SOURCE_SECRET)
+            .input("use-existing-credentials", "true"),
+        Scenario::new("use-existing-credentials that do not work", true)
+            .holding("SentinelWrongSourceSecret/44444444444444+")
+            .input("use-existing-credentials", "true"),
         Scenario::new("role-chaining over an hour", false)
             .chaining_from_environment(SOURCE_SECRET)
             .input("role-duration-seconds", "7200"),
