@@ -795,3 +795,97 @@ fn hints_come_only_with_a_refusal_and_only_when_they_apply() {
     );
     assert!(!has(&h, "audience"), "{h:?}");
 }
+
+#[test]
+fn notes_say_what_the_evaluation_could_not_establish_and_only_then() {
+    let sub = format!("{K}:sub");
+    let notes = |condition: Value, claims: &Map<String, Value>| {
+        evaluation(&doc(vec![allow(condition)]), claims).notes
+    };
+    let has = |notes: &[String], what: &str| notes.iter().any(|n| n.contains(what));
+    let pinned = json!({"StringEquals": {&sub: "repo:acme/app:ref:refs/heads/main"}});
+
+    // Claims STS does not evaluate for this issuer are named; with none, nothing is said.
+    let n = notes(pinned.clone(), &main_push());
+    assert!(
+        has(
+            &n,
+            "claims STS does not evaluate for issuer token.actions.githubusercontent.com"
+        ) && has(&n, "event_name"),
+        "{n:?}"
+    );
+    let mut minimal = Map::new();
+    // (`iss` itself is not a condition key STS evaluates.)
+    for (key, value) in [
+        ("aud", "sts.amazonaws.com"),
+        ("sub", "repo:acme/app:ref:refs/heads/main"),
+    ] {
+        minimal.insert(key.into(), json!(value));
+    }
+    let n = notes(pinned.clone(), &minimal);
+    assert!(!has(&n, "claims STS does not evaluate"), "{n:?}");
+
+    // A `${` that is not a policy variable is compared as written, and said to be.
+    let n = notes(
+        json!({"StringLike": {&sub: "repo:acme/${oops"}}),
+        &main_push(),
+    );
+    assert!(has(&n, "unresolved `${...}` expression"), "{n:?}");
+    let n = notes(
+        json!({"StringLike": {&sub: "repo:${token.actions.githubusercontent.com:repository}:*"}}),
+        &main_push(),
+    );
+    assert!(!has(&n, "unresolved"), "{n:?}");
+    assert!(!has(&notes(pinned.clone(), &main_push()), "unresolved"));
+
+    // ForAnyValue with IfExists on an absent key: undocumented, said so; other absent keys not.
+    let environment = format!("{K}:environment");
+    let n = notes(
+        json!({"ForAnyValue:StringEqualsIfExists": {&environment: "prod"}}),
+        &main_push(),
+    );
+    assert!(has(&n, "ForAnyValue:StringEqualsIfExists"), "{n:?}");
+    let n = notes(
+        json!({"ForAllValues:StringEquals": {&environment: "prod"}}),
+        &main_push(),
+    );
+    assert!(!has(&n, "ForAllValues:StringEquals"), "{n:?}");
+
+    // Keys from the request (aws:, sts:) are not the token's: evaluated as absent, said so.
+    for key in ["aws:SourceIp", "sts:RoleSessionName"] {
+        let n = notes(json!({"StringEquals": {key: "x"}}), &main_push());
+        assert!(has(&n, "comes from the request"), "{key}: {n:?}");
+    }
+    let n = notes(json!({"StringEquals": {&environment: "x"}}), &main_push());
+    assert!(!has(&n, "comes from the request"), "{n:?}");
+}
+
+#[test]
+fn null_on_an_absent_key_follows_iam() {
+    let environment = format!("{K}:environment");
+    let null = |value: &str| doc(vec![allow(json!({"Null": {&environment: value}}))]);
+    // main_push has no environment claim.
+    assert!(verdict(&null("true"), &main_push()));
+    assert!(!verdict(&null("false"), &main_push()));
+    assert!(!verdict(&null("true"), &env("production")));
+    assert!(verdict(&null("false"), &env("production")));
+}
+
+#[test]
+fn star_and_question_mark_in_values_are_literal_where_iam_says() {
+    let sub = format!("{K}:sub");
+    let with_sub = |value: &str| claims(value, json!({}));
+    let policy = |op: &str, value: &str| doc(vec![allow(json!({op: {&sub: value}}))]);
+    // StringEquals has no wildcards: a `*` in the value matches only a `*` in the claim.
+    assert!(verdict(&policy("StringEquals", "x*y"), &with_sub("x*y")));
+    assert!(!verdict(&policy("StringEquals", "x*y"), &with_sub("xAy")));
+    // `${*}` is a literal star, in StringEquals and StringLike alike.
+    assert!(verdict(&policy("StringEquals", "x${*}y"), &with_sub("x*y")));
+    assert!(verdict(&policy("StringLike", "x${*}y"), &with_sub("x*y")));
+    assert!(!verdict(&policy("StringLike", "x${*}y"), &with_sub("xAy")));
+    assert!(verdict(&policy("StringLike", "x${?}y*"), &with_sub("x?yz")));
+    assert!(!verdict(
+        &policy("StringLike", "x${?}y*"),
+        &with_sub("xAyz")
+    ));
+}
