@@ -889,3 +889,24 @@ fn star_and_question_mark_in_values_are_literal_where_iam_says() {
         &with_sub("xAyz")
     ));
 }
+
+#[test]
+fn the_environment_hint_reads_only_positive_conditions_on_sub() {
+    let sub = format!("{K}:sub");
+    let hints = |policy: Value| evaluation(&doc(vec![allow(policy)]), &env("production")).hints;
+    let has_hint = |h: &[String]| h.iter().any(|h| h.contains("references an environment"));
+    // A negated condition on sub, or a positive one on another key, is no branch the policy
+    // trusts: no hint that the job should trust its environment instead of a branch.
+    let h = hints(json!({
+        "StringEquals": {&sub: "repo:acme/app:environment:staging"},
+        "StringNotEquals": {&sub: "repo:acme/app:ref:refs/heads/dev"},
+    }));
+    assert!(!has_hint(&h), "{h:?}");
+    let h = hints(json!({
+        "StringEquals": {&sub: "repo:acme/app:environment:staging"},
+        "StringLike": {format!("{K}:repository"): "acme/app:ref:*"},
+    }));
+    assert!(!has_hint(&h), "{h:?}");
+    let h = hints(json!({"StringEquals": {&sub: "repo:acme/app:ref:refs/heads/main"}}));
+    assert!(has_hint(&h), "{h:?}");
+}
