@@ -910,3 +910,20 @@ fn the_environment_hint_reads_only_positive_conditions_on_sub() {
     let h = hints(json!({"StringEquals": {&sub: "repo:acme/app:ref:refs/heads/main"}}));
     assert!(has_hint(&h), "{h:?}");
 }
+
+#[test]
+fn numbers_and_booleans_inside_a_list_claim_are_values_too() {
+    let google = "arn:aws:iam::123456789012:oidc-provider/accounts.google.com";
+    let mut claims = Map::new();
+    claims.insert("iss".into(), json!("https://accounts.google.com"));
+    claims.insert("groups".into(), json!([42, true, {"nested": "ignored"}]));
+    let admits = |value: &str| {
+        let policy = doc(vec![
+            json!({"Effect": "Allow", "Principal": {"Federated": google}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"ForAnyValue:StringEquals": {"accounts.google.com:groups": value}}}),
+        ]);
+        evaluate(&policy, &AccessRequest::from_claims(google, &claims)).admitted()
+    };
+    assert!(admits("42"));
+    assert!(admits("true"));
+    assert!(!admits("ignored"));
+}
