@@ -166,6 +166,23 @@ mod tests {
             Substituted::Text("repo:${var.repository}:x".into())
         );
         assert!(!has_variables("repo:${var.repository}:x"));
+        // A default is a quoted string after ", "; anything else leaves the text as written.
+        assert_eq!(
+            substitute("${t:missing, ''}x", lookup),
+            Substituted::Text("x".into())
+        );
+        for unquoted in [
+            "${t:missing, none}",
+            "${t:missing, 'none}",
+            "${t:missing, none'}",
+            "${t:missing, '}",
+        ] {
+            assert_eq!(
+                substitute(unquoted, lookup),
+                Substituted::Text(unquoted.into()),
+                "{unquoted}"
+            );
+        }
         assert!(has_variables("${aws:username}"));
         assert_eq!(
             referenced_keys("${a:b}-${var.x}-${c:d, 'e'}"),
