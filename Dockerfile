@@ -63,4 +63,7 @@ LABEL org.opencontainers.image.title="oidc-assume" \
       org.opencontainers.image.revision="${REVISION}"
 # No USER (the runner's mounted files belong to root) and no WORKDIR (the runner passes --workdir).
 # CA roots are compiled into the binary; a corporate CA is added at run time with SSL_CERT_FILE.
+# The root of the runner's mounts: files the later steps read (the profile files) are written
+# through it and named by their host paths. A binary started on the host has no such variable.
+ENV OIDC_ASSUME_RUNNER_MOUNTS=/github
 ENTRYPOINT ["/oidc-assume"]

@@ -71,6 +71,18 @@ pub fn run_action<W: Write>(env: &HashMap<String, String>, out: W, tuning: &Tuni
             );
         }
     };
+    // An existing profile, or a profile file that cannot be used, stops the run before any call.
+    if let Some(target) = &config.inputs.profile
+        && let Err(e) = crate::profile::check(target)
+    {
+        let problem = inputs::InputProblem {
+            input: "aws-profile".to_owned(),
+            message: crate::exchange::error_chain(&e),
+        };
+        let error = RunError::Inputs(inputs::InputErrors(vec![problem]));
+        let summary = config.files.step_summary.as_deref();
+        return report::failure(&mut console, &error, Some(&config), summary);
+    }
     let (debug_lines, _collecting) = crate::logging::collect(config.debug);
     console.print_debug_events(debug_lines);
     let runtime = match tokio::runtime::Builder::new_current_thread()

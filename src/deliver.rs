@@ -43,6 +43,15 @@ pub enum DeliverError {
     /// A file command could not be rendered or appended.
     #[error("cannot write the runner's files")]
     Files(#[source] FileCommandError),
+    /// The named profile could not be written (`aws-profile`).
+    #[error("cannot write the profile `{name}`")]
+    Profile {
+        /// The profile.
+        name: String,
+        /// Why.
+        #[source]
+        source: crate::profile::ProfileError,
+    },
     /// The step log could not be written.
     #[error("cannot write to the step log")]
     Log(#[source] std::io::Error),
@@ -102,6 +111,38 @@ pub fn deliver<W: Write>(
             env.set(name, value).map_err(DeliverError::Files)?;
         }
     }
+    // The profile files are rendered and checked now, written after everything else is rendered
+    // and before the runner's files, and put back if those fail.
+    let profile =
+        match (&inputs.profile, fresh) {
+            (Some(target), true) => {
+                let keys = crate::profile::Keys {
+                    access_key_id: creds.access_key_id.reveal(),
+                    secret_access_key: creds.secret_access_key.reveal(),
+                    session_token: creds.session_token.reveal(),
+                };
+                let prepared = crate::profile::prepare(target, &keys, inputs.region.name())
+                    .map_err(|source| DeliverError::Profile {
+                        name: target.name.clone(),
+                        source,
+                    })?;
+                for (variable, file) in [
+                    ("AWS_CONFIG_FILE", &target.config),
+                    ("AWS_SHARED_CREDENTIALS_FILE", &target.credentials),
+                ] {
+                    if let Some(path) = &file.export {
+                        env.set(variable, path).map_err(DeliverError::Files)?;
+                    }
+                }
+                // The anchor's rule: a profile with exported credentials names itself too.
+                if inputs.output_env_credentials {
+                    env.set("AWS_PROFILE", &target.name)
+                        .map_err(DeliverError::Files)?;
+                }
+                Some((target, prepared))
+            }
+            _ => None,
+        };
     let mut output = FileCommands::new(FileKind::Output);
     output
         .set("aws-account-id", &role.account_id)
@@ -141,6 +182,7 @@ pub fn deliver<W: Write>(
         region: inputs.region.name(),
         expiration: fresh.then_some(creds.expiration.as_str()),
         subject: subject.as_deref(),
+        profile: profile.as_ref().map(|(target, _)| target.name.as_str()),
     });
 
     let mut writes: Vec<(&'static str, &Path, String)> = Vec::new();
@@ -151,7 +193,7 @@ pub fn deliver<W: Write>(
             output.render().map_err(DeliverError::Files)?,
         ));
     }
-    if (inputs.output_env_credentials || inputs.unset_current_credentials)
+    if env.names().next().is_some()
         && let Some(path) = &config.files.env
     {
         writes.push((
@@ -171,7 +213,29 @@ pub fn deliver<W: Write>(
         .iter()
         .map(|(variable, path, content)| (*variable, *path, content.as_str()))
         .collect();
-    crate::runner::append_all(&batch).map_err(DeliverError::Files)?;
+    let written = match profile {
+        Some((target, prepared)) => {
+            tracing::debug!("writing the profile `{}`", target.name);
+            Some(prepared.write().map_err(|source| DeliverError::Profile {
+                name: target.name.clone(),
+                source,
+            })?)
+        }
+        None => None,
+    };
+    if let Err(e) = crate::runner::append_all(&batch) {
+        if let Some(written) = written
+            && let Err(undo) = written.undo()
+        {
+            console
+                .warning(&format!(
+                    "the profile files could not be put back ({})",
+                    crate::exchange::error_chain(&undo)
+                ))
+                .map_err(DeliverError::Log)?;
+        }
+        return Err(DeliverError::Files(e));
+    }
     // The summary comes after the credentials and cannot fail the step: the page is for people,
     // and a failure to write it must not undo (or half-do) what the next steps depend on.
     if let Some(path) = &config.files.step_summary

@@ -18,6 +18,7 @@ use crate::secret::Secret;
 mod chaining;
 mod names;
 mod network;
+mod profile;
 mod reader;
 
 pub use chaining::{
@@ -26,6 +27,7 @@ pub use chaining::{
 };
 pub use names::nearest_session_name;
 pub use network::{NetworkSettings, ProxyUrl, is_loopback};
+pub use profile::{PROFILE_DIRECTORY, ProfileFile, ProfileTarget, RUNNER_MOUNTS_VARIABLE};
 use reader::Reader;
 
 /// Default `role-session-name`, as in `aws-actions/configure-aws-credentials`.
@@ -107,6 +109,8 @@ pub struct Inputs {
     pub chaining: Chaining,
     /// `use-existing-credentials`.
     pub use_existing_credentials: bool,
+    /// `aws-profile`: the profile to write and where its files are.
+    pub profile: Option<ProfileTarget>,
     /// The environment's credentials, read when `use-existing-credentials` is true.
     pub existing_credentials: Option<SourceCredentials>,
 }

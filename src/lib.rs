@@ -23,6 +23,7 @@
 //! - [`session_tags`]: the session tags of a chained call.
 //! - [`reuse`]: `use-existing-credentials`, when the environment already holds the role's session.
 //! - [`deliver`]: masks, checks and one append per runner file.
+//! - [`profile`]: the named profile in the AWS config and credentials files.
 //! - [`diagnose`]: what to do when STS refuses.
 //! - [`report`]: what a failure prints and its exit code.
 //! - [`runner`]: the runner protocol: workflow commands, file commands, step summary.
@@ -46,6 +47,7 @@ pub mod logging;
 pub mod oidc;
 pub mod policy;
 pub mod post;
+pub mod profile;
 pub mod region;
 pub mod report;
 pub mod retry;

@@ -30,7 +30,7 @@ const INPUTS: &[(&str, bool, bool)] = &[
     ("managed-session-policies", false, false),
     ("web-identity-token-file", false, false),
     ("output-credentials", false, true),
-    ("output-env-credentials", false, true),
+    ("output-env-credentials", false, false),
     ("unset-current-credentials", false, true),
     ("mask-aws-account-id", false, true),
     ("allowed-account-ids", false, false),
@@ -47,6 +47,8 @@ const INPUTS: &[(&str, bool, bool)] = &[
     ("custom-tags", false, false),
     ("transitive-tag-keys", false, false),
     ("use-existing-credentials", false, true),
+    ("aws-profile", false, false),
+    ("overwrite-aws-profile", false, true),
 ];
 
 const OUTPUTS: &[&str] = &[
@@ -119,6 +121,8 @@ fn base_env() -> HashMap<String, String> {
             "/github/file_commands/step_summary_1",
         ),
         ("GITHUB_WORKSPACE", "/github/workspace"),
+        // Read only with `aws-profile`.
+        ("RUNNER_TEMP", "/home/runner/work/_temp"),
         // Read only with `role-chaining`.
         ("AWS_ACCESS_KEY_ID", "ASIAEXAMPLEKEYID0001"),
         (
@@ -184,20 +188,104 @@ fn action_yml_declares_exactly_the_inputs_and_outputs_with_descriptions() {
     }
 }
 
+/// Environments in which a default may mean something else: the inputs, or the variables, that
+/// other defaults depend on.
+fn default_contexts() -> Vec<(&'static str, HashMap<String, String>)> {
+    let with = |changes: &[(&str, Option<&str>)]| {
+        let mut env = base_env();
+        for (name, value) in changes {
+            match value {
+                Some(value) => env.insert((*name).to_owned(), (*value).to_owned()),
+                None => env.remove(*name),
+            };
+        }
+        env
+    };
+    vec![
+        ("only the required inputs", base_env()),
+        ("aws-profile", with(&[("INPUT_AWS-PROFILE", Some("state"))])),
+        (
+            "aws-profile with handed-in files",
+            with(&[
+                ("INPUT_AWS-PROFILE", Some("state")),
+                ("AWS_CONFIG_FILE", Some("/home/runner/work/_temp/x/config")),
+                (
+                    "AWS_SHARED_CREDENTIALS_FILE",
+                    Some("/home/runner/work/_temp/x/credentials"),
+                ),
+            ]),
+        ),
+        (
+            "aws-profile, exported variables asked for",
+            with(&[
+                ("INPUT_AWS-PROFILE", Some("default")),
+                ("INPUT_OUTPUT-ENV-CREDENTIALS", Some("true")),
+            ]),
+        ),
+        (
+            "a role chain",
+            with(&[(
+                "INPUT_ROLE-CHAIN",
+                Some("arn:aws:iam::123456789012:role/next"),
+            )]),
+        ),
+        (
+            "role-chaining",
+            with(&[("INPUT_ROLE-CHAINING", Some("true"))]),
+        ),
+        (
+            "a China region",
+            with(&[
+                ("INPUT_AWS-REGION", Some("cn-north-1")),
+                (
+                    "INPUT_ROLE-TO-ASSUME",
+                    Some("arn:aws-cn:iam::123456789012:role/deploy"),
+                ),
+            ]),
+        ),
+        (
+            "the region from the environment",
+            with(&[
+                ("INPUT_AWS-REGION", None),
+                ("AWS_REGION", Some("us-west-2")),
+            ]),
+        ),
+        (
+            "no GITHUB_ENV, nothing exported",
+            with(&[
+                ("GITHUB_ENV", None),
+                ("INPUT_OUTPUT-ENV-CREDENTIALS", Some("false")),
+            ]),
+        ),
+    ]
+}
+
 #[test]
 fn action_yml_defaults_are_the_binarys_defaults() {
-    let plain = config(&base_env());
-    let mut filled = base_env();
-    for (name, default) in declared_defaults(&action()) {
-        filled.insert(input_variable(&name), default);
+    for (context, env) in default_contexts() {
+        let plain = config(&env);
+        let mut filled = env.clone();
+        for (name, default) in declared_defaults(&action()) {
+            filled.entry(input_variable(&name)).or_insert(default);
+        }
+        // Debug covers every field; secrets print as *** in both.
+        assert_eq!(
+            format!("{:#?}", config(&filled)),
+            format!("{plain:#?}"),
+            "{context}: the runner fills in action.yml's defaults; the binary must reach the same \
+             configuration as with the inputs left empty"
+        );
     }
-    // Debug covers every field; secrets print as *** in both.
-    assert_eq!(
-        format!("{:#?}", config(&filled)),
-        format!("{plain:#?}"),
-        "the runner fills in action.yml's defaults; the binary must reach the same configuration \
-         as with the inputs left empty"
-    );
+}
+
+#[test]
+fn with_a_profile_the_credentials_are_not_exported_unless_asked_for() {
+    let mut env = base_env();
+    env.insert(input_variable("aws-profile"), "state".to_owned());
+    assert!(!config(&env).inputs.output_env_credentials);
+    env.insert(input_variable("output-env-credentials"), "true".to_owned());
+    assert!(config(&env).inputs.output_env_credentials);
+    assert!(config(&base_env()).inputs.output_env_credentials);
 }
 
 #[test]
@@ -234,6 +322,8 @@ fn the_binary_reads_every_declared_input() {
         ("custom-tags", r#"{"Team": "platform"}"#),
         ("transitive-tag-keys", "GitHub"),
         ("use-existing-credentials", "true"),
+        ("aws-profile", "state"),
+        ("overwrite-aws-profile", "true"),
     ]
     .into_iter()
     .collect();
@@ -245,6 +335,7 @@ fn the_binary_reads_every_declared_input() {
         ("role-skip-session-tagging", chained),
         ("custom-tags", chained),
         ("transitive-tag-keys", chained),
+        ("overwrite-aws-profile", &[("aws-profile", "state")]),
     ]
     .into_iter()
     .collect();
@@ -295,6 +386,7 @@ fn effective_defaults() -> BTreeMap<&'static str, String> {
             "use-existing-credentials",
             i.use_existing_credentials.to_string(),
         ),
+        ("overwrite-aws-profile", "false".to_owned()),
     ])
 }
 

@@ -46,7 +46,13 @@ impl<'a> Reader<'a> {
         let inline_session_policy = self.inline_policy();
         let managed_session_policies = self.managed_policies(partition);
         let output_credentials = self.boolean("output-credentials", false);
-        let output_env_credentials = self.boolean("output-env-credentials", true);
+        // As in aws-actions/configure-aws-credentials: with a profile, the credentials go to the
+        // profile files and are exported as variables only when asked for.
+        let profile = self.profile();
+        let output_env_credentials = self.boolean(
+            "output-env-credentials",
+            self.input("aws-profile").is_none(),
+        );
         let unset_current_credentials = self.boolean("unset-current-credentials", false);
         let mask_aws_account_id = self.boolean("mask-aws-account-id", false);
         let allowed_account_ids = self.allowed_accounts();
@@ -57,7 +63,10 @@ impl<'a> Reader<'a> {
         let sts_endpoint = self.sts_endpoint();
         let token_source = self.token_source();
         let network = self.network();
-        let files = self.files(output_env_credentials);
+        let exports_paths = profile
+            .as_ref()
+            .is_some_and(|p| p.config.export.is_some() || p.credentials.export.is_some());
+        let files = self.files(output_env_credentials || exports_paths);
         let debug = self.env.get("RUNNER_DEBUG").is_some_and(|v| v == "1");
 
         Some(Config {
@@ -79,6 +88,7 @@ impl<'a> Reader<'a> {
                 sts_endpoint,
                 chaining,
                 use_existing_credentials,
+                profile,
                 existing_credentials: use_existing_credentials
                     .then(|| super::chaining::environment_credentials(self.env))
                     .flatten(),

@@ -33,6 +33,8 @@ pub struct Summary<'a> {
     pub expiration: Option<&'a str>,
     /// The ID token's `sub` claim, shown to help write trust policies.
     pub subject: Option<&'a str>,
+    /// The named profile the credentials went to (`aws-profile`), if any.
+    pub profile: Option<&'a str>,
 }
 
 /// Renders the summary as a heading and a two-column table, ending with a line feed.
@@ -56,8 +58,9 @@ pub fn render_summary(summary: &Summary<'_>) -> String {
         ("Expires", optional(summary.expiration)),
         ("Token subject (`sub`)", optional(summary.subject)),
     ];
+    let profile = summary.profile.map(|name| ("Profile", cell(name)));
     let mut out = String::from("### AWS credentials\n\n| | |\n| --- | --- |\n");
-    for (label, value) in rows {
+    for (label, value) in rows.into_iter().chain(profile) {
         out.push_str(&format!("| {label} | {value} |\n"));
     }
     out
@@ -128,6 +131,7 @@ mod tests {
             region: "eu-west-1",
             expiration: Some("2026-01-01T00:00:00Z"),
             subject: Some("repo:o/r:ref:refs/heads/main"),
+            profile: None,
         });
         assert_eq!(
             text,
@@ -150,14 +154,16 @@ mod tests {
             region: "us-east-1",
             expiration: None,
             subject: Some("repo:o/r|x\n| injected | row |"),
+            profile: Some("state|x"),
         });
+        assert!(text.ends_with("| Profile | state\\|x |\n"), "{text}");
         assert!(!text.contains("123456789012"), "{text}");
         assert!(text.contains("| Account | \\*\\*\\* (masked) |"), "{text}");
         assert!(
             text.contains("arn:aws:iam::\\*\\*\\*:role/deploy"),
             "{text}"
         );
-        assert_eq!(text.lines().count(), 10, "no row may be injected: {text}");
+        assert_eq!(text.lines().count(), 11, "no row may be injected: {text}");
         assert!(text.contains("| Expires | unknown |"));
     }
 }
