@@ -125,20 +125,38 @@ fn inspect(format: &str) -> String {
         .to_owned()
 }
 
+/// How a runner version mounts and translates its temporary directory.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    /// Current runners mount `RUNNER_TEMP` at `/github/runner_temp`; older ones do not.
+    runner_temp_mounted: bool,
+    /// Whether `RUNNER_TEMP` itself arrives translated to `/github/runner_temp`.
+    runner_temp_translated: bool,
+}
+
+/// Today's GitHub-hosted runners.
+const CURRENT: Layout = Layout {
+    runner_temp_mounted: true,
+    runner_temp_translated: true,
+};
+
 /// The runner's mounts for `env`: host path, container path.
-fn mounts(env: &RunnerEnv) -> Vec<(PathBuf, &'static str)> {
+fn mounts(env: &RunnerEnv, layout: Layout) -> Vec<(PathBuf, &'static str)> {
     let workflow = env.runner_temp().join("_github_workflow");
     let docker_socket = env.root().join("docker.sock");
     std::fs::create_dir_all(&workflow).expect("_github_workflow");
     std::fs::write(&docker_socket, "").expect("docker.sock stand-in");
-    vec![
-        (docker_socket, "/var/run/docker.sock"),
-        (env.runner_temp(), "/github/runner_temp"),
+    let mut mounts = vec![(docker_socket, "/var/run/docker.sock")];
+    if layout.runner_temp_mounted {
+        mounts.push((env.runner_temp(), "/github/runner_temp"));
+    }
+    mounts.extend([
         (env.home(), "/github/home"),
         (workflow, "/github/workflow"),
         (env.file_commands_dir(), "/github/file_commands"),
         (env.workspace(), "/github/workspace"),
-    ]
+    ]);
+    mounts
 }
 
 /// The runner's `TranslateToContainerPath`: a value under a mounted host path names the same
@@ -159,12 +177,23 @@ fn translate(value: &str, mounts: &[(PathBuf, &'static str)]) -> String {
 
 /// Runs the image with the runner's command line; `extra` goes before the image name.
 fn run_image(env: &RunnerEnv, entrypoint: &str, extra: &[&str]) -> Output {
+    run_image_in(env, entrypoint, extra, CURRENT)
+}
+
+/// Runs the image as a runner of the given layout does.
+fn run_image_in(env: &RunnerEnv, entrypoint: &str, extra: &[&str], layout: Layout) -> Output {
     let image = image();
-    let mounts = mounts(env);
+    let mounts = mounts(env, layout);
     let vars: BTreeMap<&str, String> = env
         .vars()
         .iter()
-        .map(|(k, v)| (k.as_str(), translate(v, &mounts)))
+        .map(|(k, v)| {
+            if k == "RUNNER_TEMP" && !layout.runner_temp_translated {
+                (k.as_str(), v.clone())
+            } else {
+                (k.as_str(), translate(v, &mounts))
+            }
+        })
         .collect();
     let mut command = podman();
     // podman reads each `-e NAME` value from its own environment, as docker does for the runner.
@@ -545,4 +574,114 @@ fn the_image_exchanges_against_moto() {
         assert!(masks(&log).contains(&secret), "{export} is masked");
     }
     assert!(value(&outputs, "aws-expiration").is_some_and(|e| e.ends_with('Z')));
+}
+
+/// What botocore (from the test virtualenv) makes of a profile, run as a later host step with only
+/// the variables the step exported, an empty HOME and no other AWS variable.
+fn botocore_reads(exported: &[(String, String)], profile: &str, home: &Path) -> (String, String) {
+    let python = repo().join(".venv/bin/python");
+    let script = "import botocore.session\n\
+        s = botocore.session.Session()\n\
+        c = s.get_credentials().get_frozen_credentials()\n\
+        print(c.access_key, s.get_config_variable('region'))\n";
+    let mut command = Command::new(&python);
+    command
+        .env_clear()
+        .env("HOME", home)
+        .env("AWS_PROFILE", profile);
+    command.env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    for (name, value) in exported {
+        command.env(name, value);
+    }
+    let out = run_checked(command.args(["-c", script]), "botocore reading the profile");
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    let (key, region) = text.trim().split_once(' ').expect("key and region");
+    (key.to_owned(), region.to_owned())
+}
+
+#[test]
+#[ignore = "needs podman and the test virtualenv; run by scripts/test"]
+fn profiles_written_in_the_container_are_read_on_the_host_in_every_runner_layout() {
+    use std::os::unix::fs::MetadataExt;
+    let layouts = [
+        ("current", CURRENT, "_temp/oidc-assume-aws"),
+        (
+            "runner_temp mounted, RUNNER_TEMP untranslated",
+            Layout {
+                runner_temp_mounted: true,
+                runner_temp_translated: false,
+            },
+            "_temp/oidc-assume-aws",
+        ),
+        (
+            "older, runner_temp not mounted",
+            Layout {
+                runner_temp_mounted: false,
+                runner_temp_translated: false,
+            },
+            "_temp/_github_home/oidc-assume-aws",
+        ),
+    ];
+    for (name, layout, directory) in layouts {
+        let token = TokenEndpoint::start();
+        let sts = Sts::start();
+        let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("runner environment");
+        // The job's user owns the runner's directories; the container runs as root.
+        for dir in [env.runner_temp(), env.home()] {
+            std::os::unix::fs::chown(&dir, Some(4242), Some(4343)).expect("chown");
+        }
+        env.input("aws-profile", "state");
+        let out = run_image_in(&env, "/oidc-assume", &[], layout);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", log_of(&out));
+        let first = exports(&env);
+        let host = env.root().join(directory);
+        assert_eq!(
+            first,
+            [
+                (
+                    "AWS_CONFIG_FILE".to_owned(),
+                    host.join("config").display().to_string()
+                ),
+                (
+                    "AWS_SHARED_CREDENTIALS_FILE".to_owned(),
+                    host.join("credentials").display().to_string()
+                ),
+            ],
+            "{name}: the host paths are exported"
+        );
+        for file in ["config", "credentials"] {
+            let meta = std::fs::metadata(host.join(file)).expect("written");
+            assert_eq!(
+                (meta.mode() & 0o777, meta.uid(), meta.gid()),
+                (0o600, 4242, 4343),
+                "{name}: {file}"
+            );
+        }
+
+        // A second invocation: the runner hands the exported paths in, translated.
+        for file in [env.output_file(), env.env_file(), env.summary_file()] {
+            std::fs::write(file, "").expect("fresh runner file");
+        }
+        for (variable, value) in &first {
+            env.set(variable.as_str(), value.as_str());
+        }
+        env.input("aws-profile", "resources")
+            .input("aws-region", "eu-central-1");
+        let out = run_image_in(&env, "/oidc-assume", &[], layout);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", log_of(&out));
+        assert!(exports(&env).is_empty(), "{name}: nothing exported again");
+
+        let issued = sts.issued();
+        let home = tempfile::tempdir().expect("empty HOME");
+        assert_eq!(
+            botocore_reads(&first, "state", home.path()),
+            (issued[0].access_key_id.clone(), DEMO_REGION.to_owned()),
+            "{name}"
+        );
+        assert_eq!(
+            botocore_reads(&first, "resources", home.path()),
+            (issued[1].access_key_id.clone(), "eu-central-1".to_owned()),
+            "{name}"
+        );
+    }
 }

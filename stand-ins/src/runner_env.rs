@@ -1,15 +1,18 @@
 //! The environment and files a GitHub runner gives a container action, laid out in a temporary
 //! directory, and a command that sees only those variables.
 //!
-//! Layout under the temporary root (mirroring the runner's mounts):
+//! Layout under the temporary root, which plays the runner's work directory (mirroring the
+//! runner's mounts):
 //! ```text
-//! runner_temp/                                  RUNNER_TEMP
-//! runner_temp/_runner_file_commands/set_output_<uuid>    GITHUB_OUTPUT (empty)
-//! runner_temp/_runner_file_commands/set_env_<uuid>       GITHUB_ENV (empty)
-//! runner_temp/_runner_file_commands/save_state_<uuid>    GITHUB_STATE (empty)
-//! runner_temp/_runner_file_commands/step_summary_<uuid>  GITHUB_STEP_SUMMARY (empty)
-//! runner_temp/_github_home/                     HOME
-//! workspace/                                    GITHUB_WORKSPACE (the command's working directory)
+//! _temp/                                  RUNNER_TEMP
+//! _temp/_runner_file_commands/set_output_<uuid>    GITHUB_OUTPUT (empty)
+//! _temp/_runner_file_commands/set_env_<uuid>       GITHUB_ENV (empty)
+//! _temp/_runner_file_commands/save_state_<uuid>    GITHUB_STATE (empty)
+//! _temp/_runner_file_commands/step_summary_<uuid>  GITHUB_STEP_SUMMARY (empty)
+//! _temp/_github_home/                     HOME
+//! workspace/                              GITHUB_WORKSPACE (the command's working directory)
+//! repo                                    RUNNER_WORKSPACE (not created; as on a runner, its
+//!                                         parent holds `_temp`)
 //! ```
 
 use std::collections::BTreeMap;
@@ -54,7 +57,7 @@ impl RunnerEnv {
     pub fn new(token_url: &str, request_token: &str, sts_url: &str) -> io::Result<RunnerEnv> {
         let dir = tempfile::Builder::new().prefix("runner-env-").tempdir()?;
         let root = dir.path();
-        let runner_temp = root.join("runner_temp");
+        let runner_temp = root.join("_temp");
         let file_commands = runner_temp.join("_runner_file_commands");
         let home = runner_temp.join("_github_home");
         let workspace = root.join("workspace");
@@ -79,6 +82,7 @@ impl RunnerEnv {
             ("GITHUB_STEP_SUMMARY", path(&summary)),
             ("RUNNER_TEMP", path(&runner_temp)),
             ("GITHUB_WORKSPACE", path(&workspace)),
+            ("RUNNER_WORKSPACE", path(&root.join("repo"))),
             ("HOME", path(&home)),
             ("ACTIONS_ID_TOKEN_REQUEST_URL", token_url.to_owned()),
             ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", request_token.to_owned()),
@@ -143,7 +147,7 @@ impl RunnerEnv {
 
     /// `RUNNER_TEMP`.
     pub fn runner_temp(&self) -> PathBuf {
-        self.dir.path().join("runner_temp")
+        self.dir.path().join("_temp")
     }
 
     /// The directory holding the file-command files.
