@@ -174,6 +174,16 @@ fn scenarios() -> Vec<Scenario> {
         Scenario::new("role-chaining over an hour", false)
             .chaining_from_environment(SOURCE_SECRET)
             .input("role-duration-seconds", "7200"),
+        Scenario::new("aws-profile", true).input("aws-profile", "state"),
+        Scenario::new("aws-profile with exported credentials", true)
+            .input("aws-profile", "state")
+            .input("output-env-credentials", "true"),
+        Scenario::new("aws-profile with a role chain", true)
+            .chained()
+            .input("aws-profile", "state"),
+        Scenario::new("aws-profile refused", false)
+            .input("aws-profile", "state")
+            .sts(StsError::AccessDenied.fault()),
     ];
     for error in StsError::ALL {
         let name: &'static str = Box::leak(format!("STS {error:?}").into_boxed_str());
@@ -379,9 +389,17 @@ const CREDENTIAL_ENTRIES: [(&str, &str); 6] = [
     ("aws-session-token", SESSION),
 ];
 
+/// The lines of a profile's credentials file (`aws-profile`) that hold a credential.
+const PROFILE_ENTRIES: [(&str, &str); 3] = [
+    ("aws_access_key_id = ", KEY),
+    ("aws_secret_access_key = ", SECRET),
+    ("aws_session_token = ", SESSION),
+];
+
 /// Every file under the runner's directories, read raw: secrets appear only as the value line of
-/// their own credential entry (`NAME<<DELIMITER`, the value, the delimiter), and only after a
-/// successful run. `inputs` (a token file the test wrote) are skipped.
+/// their own credential entry (`NAME<<DELIMITER`, the value, the delimiter), or as the value of
+/// their own line in the profile's credentials file, and only after a successful run. `inputs` (a
+/// token file the test wrote) are skipped.
 fn sweep_files(
     env: &RunnerEnv,
     secrets: &[(&str, String)],
@@ -405,7 +423,18 @@ fn sweep_files(
             let raw = std::fs::read_to_string(&path).unwrap_or_default();
             let mut rest = String::new();
             let mut lines = raw.lines();
+            let profile_credentials = path.ends_with("oidc-assume-aws/credentials");
             while let Some(line) = lines.next() {
+                let in_profile = PROFILE_ENTRIES
+                    .iter()
+                    .find(|(prefix, _)| profile_credentials && line.starts_with(prefix));
+                if let Some((prefix, expected)) = in_profile {
+                    assert!(
+                        succeeded && line == format!("{prefix}{expected}"),
+                        "{name}: the profile's `{prefix}` line holds something other than its own value, or was written by a failed run"
+                    );
+                    continue;
+                }
                 let credential = CREDENTIAL_ENTRIES
                     .iter()
                     .find(|(entry, _)| line.starts_with(&format!("{entry}<<")));
@@ -456,7 +485,20 @@ fn sweep(
         std::iter::once(env.workspace().join("web-identity-token")).collect();
     sweep_files(env, &secrets, &inputs, succeeds, name);
 
-    if succeeds {
+    let profile = env.get("INPUT_AWS-PROFILE").is_some();
+    if succeeds && profile {
+        let file = env.runner_temp().join("oidc-assume-aws/credentials");
+        let text = std::fs::read_to_string(&file).expect("the profile's credentials file");
+        assert_eq!(
+            text,
+            format!(
+                "[state]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\naws_session_token = {SESSION}\n"
+            ),
+            "{name}"
+        );
+    }
+    let exported = !profile || env.get("INPUT_OUTPUT-ENV-CREDENTIALS") == Some("true");
+    if succeeds && exported {
         // Each exported credential is exactly its own value.
         for (entry, expected) in CREDENTIAL_ENTRIES.iter().take(3) {
             assert_eq!(
@@ -474,6 +516,8 @@ fn sweep(
                 assert_eq!(value, expected, "{name}: {entry}");
             }
         }
+    }
+    if succeeds {
         // Every credential's mask precedes the line that reports success.
         let success = stdout
             .lines()
