@@ -81,6 +81,20 @@ fn read_profile(config: &Path, credentials: &Path, name: &str) -> (String, Strin
     })
 }
 
+/// Runs `job` and checks it stopped with exit code 2 before any call, saying `why`.
+fn assert_refused_before_any_call(job: &Job, why: &str) {
+    let result = run(&job.env);
+    assert_eq!(
+        result.code,
+        std::process::ExitCode::from(2),
+        "{}",
+        result.log
+    );
+    assert!(result.log.contains(why), "{}", result.log);
+    assert_eq!(job.sts.calls(), 0, "refused before any call");
+    assert_nothing_written(&job.env);
+}
+
 fn exported_path(env: &RunnerEnv, name: &str) -> PathBuf {
     PathBuf::from(value(&exports(env), name).unwrap_or_else(|| panic!("{name} is exported")))
 }
@@ -231,23 +245,13 @@ fn an_existing_profile_is_refused_before_any_call_and_replaced_with_overwrite() 
     let credentials_before = std::fs::read(&credentials).expect("credentials");
 
     let second = second_invocation(&first, "state");
-    let result = run(&second.env);
-    assert_eq!(
-        result.code,
-        std::process::ExitCode::from(2),
-        "{}",
-        result.log
-    );
-    assert!(
-        result.log.contains(&format!(
+    assert_refused_before_any_call(
+        &second,
+        &format!(
             "input `aws-profile` the profile `state` exists in {} already: choose another `aws-profile`, or set `overwrite-aws-profile: true` to replace it",
             credentials.display()
-        )),
-        "{}",
-        result.log
+        ),
     );
-    assert_eq!(second.sts.calls(), 0, "refused before any call");
-    assert_nothing_written(&second.env);
     assert_eq!(
         std::fs::read(&credentials).expect("credentials"),
         credentials_before
@@ -384,20 +388,7 @@ fn without_a_host_path_nothing_is_called_or_written() {
             mounts.path().join("runner_temp").to_string_lossy(),
         )
         .remove("RUNNER_WORKSPACE");
-    let result = run(&job.env);
-    assert_eq!(
-        result.code,
-        std::process::ExitCode::from(2),
-        "{}",
-        result.log
-    );
-    assert!(
-        result.log.contains("cannot tell the host path"),
-        "{}",
-        result.log
-    );
-    assert_eq!(job.sts.calls(), 0);
-    assert_nothing_written(&job.env);
+    assert_refused_before_any_call(&job, "cannot tell the host path");
     assert!(!mounts.path().join("runner_temp/oidc-assume-aws").exists());
 
     // A handed-in path only the container sees is refused the same way.
@@ -406,21 +397,10 @@ fn without_a_host_path_nothing_is_called_or_written() {
         .set("OIDC_ASSUME_RUNNER_MOUNTS", mounts.path().to_string_lossy())
         .set("AWS_CONFIG_FILE", "/root/.aws/config")
         .set("AWS_SHARED_CREDENTIALS_FILE", "/root/.aws/credentials");
-    let result = run(&job.env);
-    assert_eq!(
-        result.code,
-        std::process::ExitCode::from(2),
-        "{}",
-        result.log
+    assert_refused_before_any_call(
+        &job,
+        "`AWS_CONFIG_FILE` is `/root/.aws/config`, which the later steps cannot see",
     );
-    assert!(
-        result
-            .log
-            .contains("`AWS_CONFIG_FILE` is `/root/.aws/config`, which the later steps cannot see"),
-        "{}",
-        result.log
-    );
-    assert_eq!(job.sts.calls(), 0);
 }
 
 #[test]
@@ -432,13 +412,5 @@ fn a_profile_file_that_is_a_link_is_refused_before_any_call() {
     std::fs::rename(&credentials, &elsewhere).expect("move");
     std::os::unix::fs::symlink(&elsewhere, &credentials).expect("link");
     let second = second_invocation(&first, "other");
-    let result = run(&second.env);
-    assert_eq!(
-        result.code,
-        std::process::ExitCode::from(2),
-        "{}",
-        result.log
-    );
-    assert!(result.log.contains("is a symbolic link"), "{}", result.log);
-    assert_eq!(second.sts.calls(), 0);
+    assert_refused_before_any_call(&second, "is a symbolic link");
 }

@@ -116,15 +116,26 @@ pub fn parse(kind: Kind, text: &str) -> Result<ProfileSet, String> {
     // The contents are in memory: the parser finishes on its first poll.
     match load.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(Ok(set)) => Ok(set),
-        Poll::Ready(Err(e)) => Err(parse_error_line(&e.to_string())),
+        Poll::Ready(Err(e)) => {
+            let chain: Vec<String> =
+                std::iter::successors(Some(&e as &dyn std::error::Error), |e| e.source())
+                    .map(|e| parse_error_line(&e.to_string()))
+                    .collect();
+            Err(chain.join(": "))
+        }
         Poll::Pending => Err("the AWS SDK's parser did not finish".to_owned()),
     }
 }
 
-/// Keeps the SDK's message only up to its location: the parser quotes no content, but a future
-/// version might.
+/// The SDK's message on one line. It names the file's line and a fixed reason ("Expected a
+/// profile definition"), never the line's content.
 fn parse_error_line(message: &str) -> String {
-    message.lines().next().unwrap_or(message).to_owned()
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Whether `set` has a profile named `profile`.
@@ -239,6 +250,10 @@ mod tests {
     fn parse_errors_name_no_content() {
         let error = parse(Kind::Credentials, "secret-looking-line\n").expect_err("no section");
         assert!(!error.contains("secret-looking-line"), "{error}");
+        assert!(
+            error.contains("line 1") && error.contains("Expected a profile definition"),
+            "{error}"
+        );
         assert!(has_profile(
             &parse(Kind::Credentials, "[a]\nx = 1\n").expect("parses"),
             "a"
