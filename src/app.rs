@@ -34,6 +34,9 @@ pub enum Command {
         #[command(subcommand)]
         command: Box<crate::policy::PolicyCommand>,
     },
+    /// Print fresh credentials as an AWS `credential_process` (what a profile written with
+    /// `refresh-credentials` runs in the later steps).
+    CredentialProcess(crate::credential_process::Arguments),
     /// Check that TLS and the built-in CA roots work (run at image build time).
     #[command(hide = true)]
     SelfCheck,
@@ -113,6 +116,18 @@ pub fn run_action<W: Write>(env: &HashMap<String, String>, out: W, tuning: &Tuni
             ));
             ExitCode::SUCCESS
         }
+        Ok(outcome) if config.inputs.refresh.is_some() => {
+            let profile = config
+                .inputs
+                .profile
+                .as_ref()
+                .map_or("", |p| p.name.as_str());
+            let _ = console.info(&format!(
+                "Assumed {} in {} (attempt {}); the profile `{profile}` renews the credentials in the later steps (credential_process), and no key was written",
+                outcome.role.arn, config.inputs.region, outcome.attempts
+            ));
+            ExitCode::SUCCESS
+        }
         Ok(outcome) => {
             let _ = console.info(&format!(
                 "Assumed {} in {} (attempt {}); the credentials expire at {}",
@@ -163,6 +178,23 @@ pub fn run_post<W: Write>(env: &HashMap<String, String>, out: W) -> ExitCode {
         let _ =
             console.info("AWS_SKIP_CLEANUP_STEP is true: leaving the AWS_* variables as they are");
         return ExitCode::SUCCESS;
+    }
+    if let Some(cleanup) =
+        inputs::state(env, crate::post::REFRESH_STATE).map(crate::post::RefreshCleanup::from_state)
+    {
+        let result = match cleanup {
+            Some(cleanup) => cleanup
+                .remove()
+                .map_err(|e| crate::exchange::error_chain(&e)),
+            None => {
+                Err("its description in the step's state is not one this action wrote".to_owned())
+            }
+        };
+        let _ = match result {
+            Ok(crate::profile::Removal::Removed) => console.info("Removed the refreshing profile and the program it ran"),
+            Ok(crate::profile::Removal::Changed) => console.info("The refreshing profile was changed or removed by a later step: left as it is"),
+            Err(why) => console.warning(&format!("oidc-assume post: the refreshing profile was not removed ({why}); the runner removes its temporary directory after the job")),
+        };
     }
     let Some(path) = inputs::github_env(env) else {
         let _ = console.error(

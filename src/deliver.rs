@@ -12,6 +12,7 @@ use std::path::Path;
 use crate::claims::Claims;
 use crate::exchange::Outcome;
 use crate::inputs::Config;
+use crate::profile::{Content, Keys};
 use crate::runner::Console;
 use crate::runner::{Account, FileCommandError, FileCommands, FileKind, Summary, render_summary};
 
@@ -92,11 +93,22 @@ pub fn deliver<W: Write>(
     // A reused session's credentials are already the environment's: nothing to export again,
     // nothing to blank.
     let fresh = outcome.reused.is_none();
+    let refresh = inputs.refresh.as_ref().filter(|_| fresh);
     let mut env = FileCommands::new(FileKind::Env);
     // New values replace old ones anyway; blanking matters only when no new ones are exported.
-    if inputs.unset_current_credentials && !inputs.output_env_credentials && fresh {
+    // With `refresh-credentials` it always matters: every SDK takes keys from the environment
+    // ahead of any profile.
+    let blank = refresh.is_some()
+        || (inputs.unset_current_credentials && !inputs.output_env_credentials && fresh);
+    if blank {
         for name in CREDENTIAL_VARIABLES {
             env.set(name, "").map_err(DeliverError::Files)?;
+        }
+    }
+    if refresh.is_some() {
+        for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+            env.set(name, inputs.region.name())
+                .map_err(DeliverError::Files)?;
         }
     }
     if inputs.output_env_credentials && fresh {
@@ -111,38 +123,56 @@ pub fn deliver<W: Write>(
             env.set(name, value).map_err(DeliverError::Files)?;
         }
     }
+    let mut state = FileCommands::new(FileKind::State);
     // The profile files are rendered and checked now, written after everything else is rendered
     // and before the runner's files, and put back if those fail.
-    let profile =
-        match (&inputs.profile, fresh) {
-            (Some(target), true) => {
-                let keys = crate::profile::Keys {
+    let profile = match (&inputs.profile, fresh) {
+        (Some(target), true) => {
+            let content = match refresh {
+                Some(refresh) => Content::Process(&refresh.command),
+                None => Content::Keys(Keys {
                     access_key_id: creds.access_key_id.reveal(),
                     secret_access_key: creds.secret_access_key.reveal(),
                     session_token: creds.session_token.reveal(),
-                };
-                let prepared = crate::profile::prepare(target, &keys, inputs.region.name())
-                    .map_err(|source| DeliverError::Profile {
-                        name: target.name.clone(),
-                        source,
-                    })?;
-                for (variable, file) in [
-                    ("AWS_CONFIG_FILE", &target.config),
-                    ("AWS_SHARED_CREDENTIALS_FILE", &target.credentials),
-                ] {
-                    if let Some(path) = &file.export {
-                        env.set(variable, path).map_err(DeliverError::Files)?;
-                    }
-                }
-                // The anchor's rule: a profile with exported credentials names itself too.
-                if inputs.output_env_credentials {
-                    env.set("AWS_PROFILE", &target.name)
-                        .map_err(DeliverError::Files)?;
-                }
-                Some((target, prepared))
+                }),
+            };
+            let mut prepared = crate::profile::prepare(target, &content, inputs.region.name())
+                .map_err(|source| DeliverError::Profile {
+                    name: target.name.clone(),
+                    source,
+                })?;
+            if let Some(to) = refresh.and_then(|r| r.copy_to.as_ref()) {
+                prepared = prepared.with_program_copy(to.clone());
             }
-            _ => None,
-        };
+            for (variable, file) in [
+                ("AWS_CONFIG_FILE", &target.config),
+                ("AWS_SHARED_CREDENTIALS_FILE", &target.credentials),
+            ] {
+                if let Some(path) = &file.export {
+                    env.set(variable, path).map_err(DeliverError::Files)?;
+                }
+            }
+            // The anchor's rule: a profile with exported credentials names itself too. A
+            // refreshing profile the workflow did not name is the one the later steps use.
+            if inputs.output_env_credentials || refresh.is_some_and(|r| r.export_profile) {
+                env.set("AWS_PROFILE", &target.name)
+                    .map_err(DeliverError::Files)?;
+            }
+            if let Some(refresh) = refresh {
+                let cleanup = crate::post::RefreshCleanup {
+                    profile: target.name.clone(),
+                    config: target.config.path.clone(),
+                    command: refresh.command.clone(),
+                    program: refresh.copy_to.clone(),
+                };
+                state
+                    .set(crate::post::REFRESH_STATE, &cleanup.to_state())
+                    .map_err(DeliverError::Files)?;
+            }
+            Some((target, prepared))
+        }
+        _ => None,
+    };
     let mut output = FileCommands::new(FileKind::Output);
     output
         .set("aws-account-id", &role.account_id)
@@ -180,7 +210,7 @@ pub fn deliver<W: Write>(
             Account::Shown(&role.account_id)
         },
         region: inputs.region.name(),
-        expiration: fresh.then_some(creds.expiration.as_str()),
+        expiration: (fresh && refresh.is_none()).then_some(creds.expiration.as_str()),
         subject: subject.as_deref(),
         profile: profile.as_ref().map(|(target, _)| target.name.as_str()),
     });
@@ -200,6 +230,15 @@ pub fn deliver<W: Write>(
             "GITHUB_ENV",
             path,
             env.render().map_err(DeliverError::Files)?,
+        ));
+    }
+    if state.names().next().is_some()
+        && let Some(path) = &config.files.state
+    {
+        writes.push((
+            "GITHUB_STATE",
+            path,
+            state.render().map_err(DeliverError::Files)?,
         ));
     }
     for (variable, path, content) in &writes {

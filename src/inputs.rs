@@ -20,6 +20,7 @@ mod names;
 mod network;
 mod profile;
 mod reader;
+mod refresh;
 
 pub use chaining::{
     CHAINED_MAX_DURATION_SECONDS, Chaining, INTERMEDIATE_DURATION_SECONDS, SourceCredentials,
@@ -29,6 +30,7 @@ pub use names::nearest_session_name;
 pub use network::{NetworkSettings, ProxyUrl, is_loopback};
 pub use profile::{PROFILE_DIRECTORY, ProfileFile, ProfileTarget, RUNNER_MOUNTS_VARIABLE};
 use reader::Reader;
+pub use refresh::{DEFAULT_REFRESH_PROFILE, PROGRAM_NAME, REFRESH_INPUTS, Refresh};
 
 /// Default `role-session-name`, as in `aws-actions/configure-aws-credentials`.
 pub const DEFAULT_SESSION_NAME: &str = "GitHubActions";
@@ -113,6 +115,8 @@ pub struct Inputs {
     pub profile: Option<ProfileTarget>,
     /// The environment's credentials, read when `use-existing-credentials` is true.
     pub existing_credentials: Option<SourceCredentials>,
+    /// `refresh-credentials`: the later steps renew the credentials themselves.
+    pub refresh: Option<Refresh>,
 }
 
 /// Where the JWT comes from.
@@ -143,6 +147,8 @@ pub struct RunnerFiles {
     pub output: Option<PathBuf>,
     /// `GITHUB_STEP_SUMMARY`.
     pub step_summary: Option<PathBuf>,
+    /// `GITHUB_STATE`, for the post step.
+    pub state: Option<PathBuf>,
 }
 
 /// One problem with one input.
@@ -175,8 +181,19 @@ impl Config {
 
     /// Builds the configuration from a map of environment variables.
     pub fn from_map(env: &HashMap<String, String>) -> Result<Self, InputErrors> {
+        Self::read(env, true)
+    }
+
+    /// Builds the configuration of a `credential-process` call: the same inputs and rules, but
+    /// it writes none of the runner's files, so it needs none of them.
+    pub fn for_credential_process(env: &HashMap<String, String>) -> Result<Self, InputErrors> {
+        Self::read(env, false)
+    }
+
+    fn read(env: &HashMap<String, String>, step: bool) -> Result<Self, InputErrors> {
         let mut reader = Reader {
             env,
+            step,
             problems: Vec::new(),
         };
         let config = reader.read();
@@ -289,6 +306,11 @@ pub fn skip_cleanup(env: &HashMap<String, String>) -> bool {
 /// `GITHUB_STEP_SUMMARY`, for the page of a run whose inputs were refused.
 pub fn step_summary(env: &HashMap<String, String>) -> Option<PathBuf> {
     non_empty(env, "GITHUB_STEP_SUMMARY").map(PathBuf::from)
+}
+
+/// A value the main step saved for the post step (`STATE_<name>`).
+pub fn state<'a>(env: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    non_empty(env, &format!("STATE_{name}"))
 }
 
 /// `GITHUB_ENV` for the post step.

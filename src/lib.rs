@@ -24,6 +24,7 @@
 //! - [`reuse`]: `use-existing-credentials`, when the environment already holds the role's session.
 //! - [`deliver`]: masks, checks and one append per runner file.
 //! - [`profile`]: the named profile in the AWS config and credentials files.
+//! - [`credential_process`]: the subcommand a refreshing profile runs in the later steps.
 //! - [`diagnose`]: what to do when STS refuses.
 //! - [`report`]: what a failure prints and its exit code.
 //! - [`runner`]: the runner protocol: workflow commands, file commands, step summary.
@@ -38,6 +39,7 @@
 pub mod app;
 pub mod chain;
 pub mod claims;
+pub mod credential_process;
 pub mod deliver;
 pub mod diagnose;
 pub mod exchange;

@@ -30,6 +30,21 @@ fn main() -> ExitCode {
             app::run_action(&env, stdout, &Tuning::default())
         }
         Some(Command::Post) => app::run_post(&std::env::vars().collect(), stdout),
+        Some(Command::CredentialProcess(arguments)) => {
+            // Its stderr lands inside the SDKs' messages: no workflow command, not even here.
+            std::panic::set_hook(Box::new(|_| {
+                eprintln!(
+                    "oidc-assume credential-process: stopped on an internal error; details are withheld because they could hold secrets"
+                );
+            }));
+            let env = std::env::vars().collect();
+            oidc_assume::credential_process::run(
+                &arguments,
+                &env,
+                &mut stdout.lock(),
+                &mut std::io::stderr().lock(),
+            )
+        }
         Some(Command::SelfCheck) => app::run_self_check(stdout),
         Some(Command::Policy { command }) => {
             app::run_policy(*command, &mut stdout.lock(), &mut std::io::stderr().lock())

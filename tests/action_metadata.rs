@@ -49,6 +49,7 @@ const INPUTS: &[(&str, bool, bool)] = &[
     ("use-existing-credentials", false, true),
     ("aws-profile", false, false),
     ("overwrite-aws-profile", false, true),
+    ("refresh-credentials", false, true),
 ];
 
 const OUTPUTS: &[&str] = &[
@@ -121,6 +122,8 @@ fn base_env() -> HashMap<String, String> {
             "/github/file_commands/step_summary_1",
         ),
         ("GITHUB_WORKSPACE", "/github/workspace"),
+        // Read only with `refresh-credentials`.
+        ("GITHUB_STATE", "/github/file_commands/save_state_1"),
         // Read only with `aws-profile`.
         ("RUNNER_TEMP", "/home/runner/work/_temp"),
         // Read only with `role-chaining`.
@@ -324,6 +327,7 @@ fn the_binary_reads_every_declared_input() {
         ("use-existing-credentials", "true"),
         ("aws-profile", "state"),
         ("overwrite-aws-profile", "true"),
+        ("refresh-credentials", "true"),
     ]
     .into_iter()
     .collect();
@@ -387,6 +391,7 @@ fn effective_defaults() -> BTreeMap<&'static str, String> {
             i.use_existing_credentials.to_string(),
         ),
         ("overwrite-aws-profile", "false".to_owned()),
+        ("refresh-credentials", i.refresh.is_some().to_string()),
     ])
 }
 

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use super::non_empty;
 use super::reader::Reader;
+use super::refresh::DEFAULT_REFRESH_PROFILE;
 
 /// The variable the image sets to the root of the runner's mounts (`/github`).
 pub const RUNNER_MOUNTS_VARIABLE: &str = "OIDC_ASSUME_RUNNER_MOUNTS";
@@ -65,10 +66,14 @@ fn profile_name_char(c: char) -> bool {
 const MAX_PROFILE_NAME_CHARS: usize = 128;
 
 impl Reader<'_> {
-    /// Reads `aws-profile` and `overwrite-aws-profile`; `None` without a profile.
-    pub(super) fn profile(&mut self) -> Option<ProfileTarget> {
+    /// Reads `aws-profile` and `overwrite-aws-profile`; `None` without a profile. With
+    /// `refresh-credentials` there is always one: [`DEFAULT_REFRESH_PROFILE`] when unnamed.
+    pub(super) fn profile(&mut self, refresh: bool) -> Option<ProfileTarget> {
         let overwrite = self.boolean("overwrite-aws-profile", false);
-        let Some(name) = self.input("aws-profile") else {
+        let name = self
+            .input("aws-profile")
+            .or(refresh.then_some(DEFAULT_REFRESH_PROFILE));
+        let Some(name) = name else {
             if overwrite {
                 self.problem(
                     "overwrite-aws-profile",
@@ -150,7 +155,7 @@ impl Reader<'_> {
     }
 
     /// The root of the runner's mounts when this process runs in the container action.
-    fn runner_mounts(&self) -> Option<PathBuf> {
+    pub(super) fn runner_mounts(&self) -> Option<PathBuf> {
         non_empty(self.env, RUNNER_MOUNTS_VARIABLE).map(PathBuf::from)
     }
 
@@ -162,9 +167,15 @@ impl Reader<'_> {
         if handed_in {
             return None;
         }
+        Some(self.action_directory())
+    }
+
+    /// The action's directory under the runner's temporary directory, for the profile files and
+    /// the copy of the binary `refresh-credentials` makes.
+    pub(super) fn action_directory(&self) -> Result<Directory, String> {
         let runner_temp = non_empty(self.env, "RUNNER_TEMP").filter(|t| t.starts_with('/'));
         let Some(mounts) = self.runner_mounts() else {
-            return Some(match runner_temp {
+            return match runner_temp {
                 Some(temp) => Ok(Directory {
                     here: Path::new(temp).join(PROFILE_DIRECTORY),
                     host: format!("{}/{PROFILE_DIRECTORY}", temp.trim_end_matches('/')),
@@ -172,21 +183,21 @@ impl Reader<'_> {
                 None => Err(
                     "needs RUNNER_TEMP, an absolute path, to write the profile files to: the runner sets it for every step".to_owned(),
                 ),
-            });
+            };
         };
-        Some(container_directory(
+        container_directory(
             &mounts,
             runner_temp,
             non_empty(self.env, "RUNNER_WORKSPACE"),
-        ))
+        )
     }
 }
 
 /// Where the profile files go: as this process sees it, and as the host does.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Directory {
-    here: PathBuf,
-    host: String,
+pub(super) struct Directory {
+    pub(super) here: PathBuf,
+    pub(super) host: String,
 }
 
 /// The container's rule: the host's temporary directory from an untranslated `RUNNER_TEMP` or

@@ -16,6 +16,8 @@ use crate::region::{Partition, Region};
 
 pub(super) struct Reader<'a> {
     pub(super) env: &'a HashMap<String, String>,
+    /// Whether this is the action's step, which writes the runner's files.
+    pub(super) step: bool,
     pub(super) problems: Vec<InputProblem>,
 }
 
@@ -46,12 +48,16 @@ impl<'a> Reader<'a> {
         let inline_session_policy = self.inline_policy();
         let managed_session_policies = self.managed_policies(partition);
         let output_credentials = self.boolean("output-credentials", false);
+        let refresh = self.boolean("refresh-credentials", false);
+        if refresh {
+            self.refresh_conflicts();
+        }
         // As in aws-actions/configure-aws-credentials: with a profile, the credentials go to the
         // profile files and are exported as variables only when asked for.
-        let profile = self.profile();
+        let profile = self.profile(refresh);
         let output_env_credentials = self.boolean(
             "output-env-credentials",
-            self.input("aws-profile").is_none(),
+            self.input("aws-profile").is_none() && !refresh,
         );
         let unset_current_credentials = self.boolean("unset-current-credentials", false);
         let mask_aws_account_id = self.boolean("mask-aws-account-id", false);
@@ -66,33 +72,38 @@ impl<'a> Reader<'a> {
         let exports_paths = profile
             .as_ref()
             .is_some_and(|p| p.config.export.is_some() || p.credentials.export.is_some());
-        let files = self.files(output_env_credentials || exports_paths);
+        let files = self.files(output_env_credentials || exports_paths || refresh, refresh);
         let debug = self.env.get("RUNNER_DEBUG").is_some_and(|v| v == "1");
 
+        let mut inputs = Inputs {
+            region: region?,
+            role_arn: role_arn?,
+            audience: audience?,
+            role_session_name: role_session_name?,
+            duration_seconds: duration_seconds?,
+            inline_session_policy,
+            managed_session_policies,
+            output_credentials,
+            output_env_credentials,
+            unset_current_credentials,
+            mask_aws_account_id,
+            allowed_account_ids,
+            max_attempts: if disable_retry { 1 } else { retry_max_attempts },
+            action_timeout,
+            sts_endpoint,
+            chaining,
+            use_existing_credentials,
+            profile,
+            existing_credentials: use_existing_credentials
+                .then(|| super::chaining::environment_credentials(self.env))
+                .flatten(),
+            refresh: None,
+        };
+        if refresh {
+            inputs.refresh = Some(self.refresh(&inputs)?);
+        }
         Some(Config {
-            inputs: Inputs {
-                region: region?,
-                role_arn: role_arn?,
-                audience: audience?,
-                role_session_name: role_session_name?,
-                duration_seconds: duration_seconds?,
-                inline_session_policy,
-                managed_session_policies,
-                output_credentials,
-                output_env_credentials,
-                unset_current_credentials,
-                mask_aws_account_id,
-                allowed_account_ids,
-                max_attempts: if disable_retry { 1 } else { retry_max_attempts },
-                action_timeout,
-                sts_endpoint,
-                chaining,
-                use_existing_credentials,
-                profile,
-                existing_credentials: use_existing_credentials
-                    .then(|| super::chaining::environment_credentials(self.env))
-                    .flatten(),
-            },
+            inputs,
             token_source: token_source?,
             files,
             network,
@@ -361,17 +372,27 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn files(&mut self, needs_env: bool) -> RunnerFiles {
+    fn files(&mut self, needs_env: bool, needs_state: bool) -> RunnerFiles {
+        if !self.step {
+            return RunnerFiles::default();
+        }
         let path = |name| non_empty(self.env, name).map(PathBuf::from);
         let files = RunnerFiles {
             env: path("GITHUB_ENV"),
             output: path("GITHUB_OUTPUT"),
             step_summary: path("GITHUB_STEP_SUMMARY"),
+            state: path("GITHUB_STATE"),
         };
         if files.output.is_none() {
             self.problem(
                 "GITHUB_OUTPUT",
                 "is not set: the action must run as a GitHub Actions step, which provides it",
+            );
+        }
+        if needs_state && files.state.is_none() {
+            self.problem(
+                "GITHUB_STATE",
+                "is not set: `refresh-credentials` needs it so that the post step removes the profile; run as a GitHub Actions step",
             );
         }
         if needs_env && files.env.is_none() {

@@ -127,23 +127,48 @@ pub fn ensure_directory(dir: &Path) -> Result<bool, FileError> {
 pub fn replace(path: &Path, text: &str) -> Result<(), FileError> {
     let dir = path.parent().unwrap_or(Path::new("/"));
     let meta = fs::metadata(dir).map_err(io_error("inspect", dir))?;
-    write_atomically(path, text, 0o600, meta.uid(), meta.gid())
+    write_atomically(path, text.as_bytes(), 0o600, meta.uid(), meta.gid())
+}
+
+/// Replaces `path` with the program `bytes`: mode 0700, owned by the directory's owner, so only
+/// the job's user may run or replace it. Anything but a regular file there is refused.
+pub fn replace_program(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(FileError::Refused {
+                path: path.to_owned(),
+                why: "is not a regular file",
+            });
+        }
+        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+            return Err(io_error("inspect", path)(e));
+        }
+        _ => {}
+    }
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    let meta = fs::metadata(dir).map_err(io_error("inspect", dir))?;
+    write_atomically(path, bytes, 0o700, meta.uid(), meta.gid())
+}
+
+/// Removes `path` if it is there.
+pub fn remove(path: &Path) -> Result<(), FileError> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_error("remove", path)(e)),
+        _ => Ok(()),
+    }
 }
 
 /// Puts `path` back as it was: the old text, mode and owner, or no file.
 pub fn restore(path: &Path, old: Option<&Existing>) -> Result<(), FileError> {
     match old {
-        Some(old) => write_atomically(path, &old.text, old.mode, old.uid, old.gid),
-        None => match fs::remove_file(path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_error("remove", path)(e)),
-            _ => Ok(()),
-        },
+        Some(old) => write_atomically(path, old.text.as_bytes(), old.mode, old.uid, old.gid),
+        None => remove(path),
     }
 }
 
 fn write_atomically(
     path: &Path,
-    text: &str,
+    bytes: &[u8],
     mode: u32,
     uid: u32,
     gid: u32,
@@ -161,7 +186,7 @@ fn write_atomically(
             .custom_flags(libc::O_NOFOLLOW)
             .open(&temporary)
             .map_err(io_error("create", &temporary))?;
-        file.write_all(text.as_bytes())
+        file.write_all(bytes)
             .map_err(io_error("write", &temporary))?;
         file.set_permissions(fs::Permissions::from_mode(mode))
             .map_err(io_error("set the mode of", &temporary))?;

@@ -152,11 +152,26 @@ pub fn check_edit(
     profile: &str,
     entries: &[(&str, &str)],
 ) -> Result<(), String> {
-    let expected = parse(kind, &section(&kind.header(profile), entries))?;
-    if after.get_profile(profile) != expected.get_profile(profile) {
+    let expected = if entries.is_empty() {
+        None
+    } else {
+        parse(kind, &section(&kind.header(profile), entries))?
+            .get_profile(profile)
+            .cloned()
+    };
+    if after.get_profile(profile) != expected.as_ref() {
         return Err(format!(
             "the profile `{profile}` would not hold exactly the values written (a line of the file continues or repeats it)"
         ));
+    }
+    // A value the parser reads differently (a comment after a space, a line break) is not the
+    // value written.
+    for (key, value) in entries {
+        if after.get_profile(profile).and_then(|p| p.get(key)) != Some(*value) {
+            return Err(format!(
+                "the SDKs would not read `{key}` of the profile `{profile}` as written"
+            ));
+        }
     }
     let mut names: Vec<&str> = before.profiles().chain(after.profiles()).collect();
     names.sort_unstable();

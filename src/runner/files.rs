@@ -42,6 +42,9 @@ pub const OUTPUT_NAMES: &[&str] = &[
     "aws-expiration",
 ];
 
+/// The names the action saves for its post step.
+pub const STATE_NAMES: &[&str] = &["refresh-profile"];
+
 const DELIMITER_PREFIX: &str = "ghadelimiter_";
 
 /// Which file a [`FileCommands`] is for.
@@ -51,6 +54,8 @@ pub enum FileKind {
     Env,
     /// `GITHUB_OUTPUT`: outputs of this step.
     Output,
+    /// `GITHUB_STATE`: values for this action's post step (`STATE_<name>` there).
+    State,
 }
 
 impl FileKind {
@@ -59,6 +64,7 @@ impl FileKind {
         match self {
             FileKind::Env => "GITHUB_ENV",
             FileKind::Output => "GITHUB_OUTPUT",
+            FileKind::State => "GITHUB_STATE",
         }
     }
 
@@ -67,6 +73,7 @@ impl FileKind {
         match self {
             FileKind::Env => ENV_NAMES,
             FileKind::Output => OUTPUT_NAMES,
+            FileKind::State => STATE_NAMES,
         }
     }
 }

@@ -68,6 +68,7 @@ pub struct StsBuilder {
     providers: Vec<Provider>,
     credentials: Option<StsCredentials>,
     role_max_session_secs: u32,
+    session_lifetime: Option<i64>,
     trust: Option<TrustCheck>,
     chain_trust: Option<ChainTrust>,
     source_keys: Vec<(StsCredentials, String)>,
@@ -83,6 +84,7 @@ impl Default for StsBuilder {
             providers: vec![Provider::for_issuer(&Issuer::github())],
             credentials: None,
             role_max_session_secs: DEFAULT_ROLE_MAX_SESSION_SECS,
+            session_lifetime: None,
             trust: None,
             chain_trust: None,
             source_keys: Vec::new(),
@@ -116,6 +118,14 @@ impl StsBuilder {
     /// The role's maximum session duration (default 3600, as IAM's default).
     pub fn role_max_session_duration(mut self, secs: u32) -> Self {
         self.role_max_session_secs = secs;
+        self
+    }
+
+    /// Issued credentials expire after `secs` seconds, whatever duration was asked for (default:
+    /// the duration asked for): a long job in a short test. Signed calls with expired
+    /// credentials are refused with `ExpiredToken`, as STS refuses them.
+    pub fn session_lifetime(mut self, secs: i64) -> Self {
+        self.session_lifetime = Some(secs);
         self
     }
 
@@ -175,6 +185,7 @@ impl StsBuilder {
             providers: self.providers,
             credentials: self.credentials,
             role_max_session_secs: self.role_max_session_secs,
+            session_lifetime: self.session_lifetime,
             trust: Mutex::new(self.trust),
             chain_trust: Mutex::new(self.chain_trust),
             source_keys: self.source_keys,
@@ -227,6 +238,7 @@ struct StsState {
     providers: Vec<Provider>,
     credentials: Option<StsCredentials>,
     role_max_session_secs: u32,
+    session_lifetime: Option<i64>,
     trust: Mutex<Option<TrustCheck>>,
     chain_trust: Mutex<Option<ChainTrust>>,
     source_keys: Vec<(StsCredentials, String)>,
@@ -426,6 +438,7 @@ impl StsState {
                 .map(|a| Answer::Role(Box::new(a))),
             (Some("GetCallerIdentity"), Some("2011-06-15")) => {
                 let caller = sigv4::verify(request, |key| self.known_credentials(key))?;
+                self.check_unexpired(&caller)?;
                 let arn = self.caller_arn(&caller);
                 let session = arn.rsplit('/').next().unwrap_or_default();
                 let user_id = format!("{}:{session}", role_id(&arn));
@@ -455,10 +468,9 @@ impl StsState {
             .or(self.credentials.as_ref())
             .cloned()
             .unwrap_or_else(StsCredentials::generate);
-        let expiration = credentials
-            .expiration
-            .clone()
-            .unwrap_or_else(|| iso8601(unix_now() + members.duration_secs));
+        let expiration = credentials.expiration.clone().unwrap_or_else(|| {
+            iso8601(unix_now() + self.session_lifetime.unwrap_or(members.duration_secs))
+        });
         let packed_policy_size = (members.policy.is_some() || !members.policy_arns.is_empty())
             .then(|| {
                 u32::try_from((members.packed_policy_bytes() * 100 / 4096).max(1)).unwrap_or(100)
@@ -498,6 +510,29 @@ impl StsState {
                 .find(|(c, _)| c.access_key_id == access_key_id)
                 .map(|(c, _)| c.clone())
         })
+    }
+
+    /// Refuses credentials this stand-in issued once their `Expiration` has passed.
+    fn check_unexpired(&self, credentials: &StsCredentials) -> Result<(), Refusal> {
+        let expired = lock(&self.issued)
+            .iter()
+            .find(|a| a.access_key_id == credentials.access_key_id)
+            .and_then(|a| {
+                time::OffsetDateTime::parse(
+                    &a.expiration,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .ok()
+            })
+            .is_some_and(|expiration| expiration <= time::OffsetDateTime::now_utc());
+        if expired {
+            return Err(Refusal::new(
+                400,
+                "ExpiredToken",
+                "The security token included in the request is expired",
+            ));
+        }
+        Ok(())
     }
 
     /// The ARN of the identity holding `credentials`, as STS names it in `AccessDenied`.

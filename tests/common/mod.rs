@@ -72,6 +72,11 @@ pub fn exports(env: &RunnerEnv) -> Vec<(String, String)> {
     parse_file_commands(&env.read_env().expect("read GITHUB_ENV")).expect("GITHUB_ENV parses")
 }
 
+/// The entries of GITHUB_STATE, read back with the runner's parser.
+pub fn parse_state(env: &RunnerEnv) -> Vec<(String, String)> {
+    parse_file_commands(&env.read_state().expect("read GITHUB_STATE")).expect("GITHUB_STATE parses")
+}
+
 /// The value of one entry.
 pub fn value<'a>(entries: &'a [(String, String)], name: &str) -> Option<&'a str> {
     entries

@@ -121,6 +121,7 @@ impl StsState {
         request_id: &str,
     ) -> Result<AssumeRoleAnswer, Refusal> {
         let caller = sigv4::verify(request, |key| self.known_credentials(key))?;
+        self.check_unexpired(&caller)?;
 
         let mut violations = Violations::default();
         let members = RoleMembers::read(params, &mut violations);
