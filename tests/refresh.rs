@@ -490,3 +490,66 @@ fn the_post_step_removes_the_profile_it_wrote_and_keeps_the_rest() {
         "the native binary is not a copy: it stays"
     );
 }
+
+/// botocore's later step: the same calls, with botocore's own credential resolution (its
+/// `custom-process` provider, which refreshes 15 minutes before expiry: every call here).
+const BOTOCORE_LATER_STEP: &str = r#"
+import os, sys, time
+import botocore.session
+end = time.monotonic() + float(sys.argv[1])
+try:
+    # botocore resolves the credentials when it makes the client, then before each call.
+    client = botocore.session.get_session().create_client(
+        "sts", endpoint_url=os.environ["AWS_ENDPOINT_URL_STS"])
+    while True:
+        print("ok", client.get_caller_identity()["Arn"], flush=True)
+        if time.monotonic() >= end:
+            break
+        time.sleep(0.4)
+except Exception as e:
+    print("error", e, flush=True)
+    sys.exit(1)
+"#;
+
+fn run_botocore(vars: &BTreeMap<String, String>, seconds: u64) -> Output {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    scrubbed_command(python, vars)
+        .args(["-c", BOTOCORE_LATER_STEP, &seconds.to_string()])
+        .output()
+        .expect("python runs")
+}
+
+#[test]
+#[ignore = "needs the test virtualenv (botocore); run by scripts/test"]
+fn botocore_renews_the_credentials_and_shows_a_refusal_in_one_line() {
+    let job = job();
+    action_step(&job);
+    let vars = later_step(&job.env);
+    let later = run_botocore(&vars, JOB_SECS);
+    let said = text(&later.stdout);
+    assert!(later.status.success(), "{said}\n{}", text(&later.stderr));
+    assert!(said.lines().all(|l| l.starts_with("ok arn:aws:sts::")), "{said}");
+    let jwts = job.sts.web_identity_tokens();
+    assert!(
+        jwts.len() > (JOB_SECS / LIFETIME_SECS as u64) as usize,
+        "{} exchanges",
+        jwts.len()
+    );
+    assert_eq!(job.token.calls(), jwts.len(), "one JWT per exchange");
+    assert_eq!(jwts.iter().collect::<HashSet<_>>().len(), jwts.len());
+
+    job.sts.set_trust(Some(deny_all()));
+    let refused = run_botocore(&vars, 0);
+    let said = text(&refused.stdout);
+    assert!(!refused.status.success());
+    assert!(
+        said.starts_with("error Error when retrieving credentials from custom-process: oidc-assume credential-process: no credentials from STS")
+            && said.contains("AccessDenied"),
+        "{said}{}",
+        text(&refused.stderr)
+    );
+    let secrets = secrets(&job);
+    for bytes in [&later.stdout, &later.stderr, &refused.stdout, &refused.stderr] {
+        assert_no_secret(&secrets, &text(bytes), "botocore's output");
+    }
+}
