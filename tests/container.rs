@@ -685,3 +685,83 @@ fn profiles_written_in_the_container_are_read_on_the_host_in_every_runner_layout
         );
     }
 }
+
+#[test]
+#[ignore = "needs podman; run by scripts/test"]
+fn a_refreshing_profile_written_in_the_container_renews_credentials_on_the_host() {
+    use std::os::unix::fs::MetadataExt;
+    let layouts = [
+        ("current", CURRENT, "_temp/oidc-assume-aws"),
+        (
+            "older, runner_temp not mounted",
+            Layout {
+                runner_temp_mounted: false,
+                runner_temp_translated: false,
+            },
+            "_temp/_github_home/oidc-assume-aws",
+        ),
+    ];
+    for (name, layout, directory) in layouts {
+        let token = TokenEndpoint::start();
+        let sts = Sts::builder()
+            .session_lifetime(2)
+            .start()
+            .expect("STS stand-in");
+        let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("runner environment");
+        for dir in [env.runner_temp(), env.home()] {
+            std::os::unix::fs::chown(&dir, Some(4242), Some(4343)).expect("chown");
+        }
+        env.input("refresh-credentials", "true");
+        let out = run_image_in(&env, "/oidc-assume", &[], layout);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", log_of(&out));
+        let host = env.root().join(directory);
+        let exported = exports(&env);
+        assert_eq!(
+            value(&exported, "AWS_CONFIG_FILE"),
+            Some(host.join("config").to_str().expect("UTF-8")),
+            "{name}"
+        );
+        let config = std::fs::read_to_string(host.join("config")).expect("config");
+        let program = host.join("oidc-assume");
+        assert!(
+            config.contains(&format!(
+                "credential_process = {} credential-process ",
+                program.display()
+            )),
+            "{name}: {config}"
+        );
+        for (file, mode) in [("config", 0o600), ("oidc-assume", 0o700)] {
+            let meta = std::fs::metadata(host.join(file)).expect("written");
+            assert_eq!(
+                (meta.mode() & 0o777, meta.uid(), meta.gid()),
+                (mode, 4242, 4343),
+                "{name}: {file}"
+            );
+        }
+
+        // A later step on the host: the copied static binary renews the credentials.
+        let later = common::run_later_step(&common::later_step(&env), 5);
+        let said = String::from_utf8_lossy(&later.stdout);
+        assert!(later.status.success(), "{name}: {said}");
+        assert!(
+            sts.web_identity_tokens().len() >= 3,
+            "{name}: {} exchanges",
+            sts.web_identity_tokens().len()
+        );
+
+        // The post step, with the state the main step saved, removes the profile and the copy.
+        let state = common::parse_state(&env);
+        for (key, value) in &state {
+            env.set(format!("STATE_{key}"), value.as_str());
+        }
+        std::fs::write(env.env_file(), "").expect("fresh GITHUB_ENV");
+        let out = run_image_in(&env, "/oidc-assume-post", &[], layout);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", log_of(&out));
+        assert!(
+            log_of(&out).contains("Removed the refreshing profile"),
+            "{name}: {}",
+            log_of(&out)
+        );
+        assert!(!program.exists() && !host.join("config").exists(), "{name}");
+    }
+}

@@ -8,11 +8,11 @@ mod common;
 
 use std::collections::{BTreeMap, HashSet};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use clap::Parser;
-use common::{exports, outputs, run, run_binary, value};
+use common::{exports, later_step, outputs, run, run_binary, run_later_step, value};
 use oidc_assume::app::{Cli, Command as Subcommand};
 use oidc_assume_stand_ins::runner_env::DEMO_ROLE_ARN;
 use oidc_assume_stand_ins::sts::deny_all;
@@ -41,48 +41,6 @@ fn job() -> Job {
     let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("runner environment");
     env.input("refresh-credentials", "true");
     Job { token, sts, env }
-}
-
-/// A later `run:` step's environment: the job's variables (no `INPUT_*`, those are the action's
-/// own) with what the action exported applied, as the runner applies `GITHUB_ENV`.
-fn later_step(env: &RunnerEnv) -> BTreeMap<String, String> {
-    let mut vars: BTreeMap<String, String> = env
-        .vars()
-        .iter()
-        .filter(|(name, _)| !name.starts_with("INPUT_"))
-        .map(|(n, v)| (n.clone(), v.clone()))
-        .collect();
-    vars.extend(exports(env));
-    vars
-}
-
-/// The Rust SDK's later step, built beside the action's binary.
-fn later_step_program() -> PathBuf {
-    let action = Path::new(env!("CARGO_BIN_EXE_oidc-assume"));
-    let program = action.with_file_name("later-step");
-    if !program.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "--locked",
-                "-p",
-                "oidc-assume-stand-ins",
-                "--bin",
-                "later-step",
-            ])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "later-step builds");
-    }
-    program
-}
-
-fn run_later_step(vars: &BTreeMap<String, String>, seconds: u64) -> Output {
-    scrubbed_command(later_step_program(), vars)
-        .args(["--seconds", &seconds.to_string(), "--interval-ms", "400"])
-        .output()
-        .expect("later-step runs")
 }
 
 /// Every secret of the job: the request token, every JWT minted, every key issued.
@@ -543,7 +501,10 @@ fn botocore_renews_the_credentials_and_shows_a_refusal_in_one_line() {
     let later = run_botocore(&vars, JOB_SECS);
     let said = text(&later.stdout);
     assert!(later.status.success(), "{said}\n{}", text(&later.stderr));
-    assert!(said.lines().all(|l| l.starts_with("ok arn:aws:sts::")), "{said}");
+    assert!(
+        said.lines().all(|l| l.starts_with("ok arn:aws:sts::")),
+        "{said}"
+    );
     let jwts = job.sts.web_identity_tokens();
     assert!(
         jwts.len() > (JOB_SECS / LIFETIME_SECS as u64) as usize,
@@ -564,7 +525,12 @@ fn botocore_renews_the_credentials_and_shows_a_refusal_in_one_line() {
         text(&refused.stderr)
     );
     let secrets = secrets(&job);
-    for bytes in [&later.stdout, &later.stderr, &refused.stdout, &refused.stderr] {
+    for bytes in [
+        &later.stdout,
+        &later.stderr,
+        &refused.stdout,
+        &refused.stderr,
+    ] {
         assert_no_secret(&secrets, &text(bytes), "botocore's output");
     }
 }

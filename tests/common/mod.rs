@@ -2,8 +2,9 @@
 //! binary against the stand-ins, and reading back what it wrote.
 #![allow(dead_code)]
 
-use std::collections::HashMap;
-use std::process::{ExitCode, Output};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Output};
 use std::time::Duration;
 
 use oidc_assume::exchange::Tuning;
@@ -169,4 +170,46 @@ pub fn expected_retry(error: StsError) -> Expected {
         | StsError::RegionDisabled
         | StsError::ValidationError => Expected::Permanent,
     }
+}
+
+/// A later `run:` step's environment: the job's variables (no `INPUT_*`, those are the action's
+/// own) with what the action exported applied, as the runner applies `GITHUB_ENV`.
+pub fn later_step(env: &RunnerEnv) -> BTreeMap<String, String> {
+    let mut vars: BTreeMap<String, String> = env
+        .vars()
+        .iter()
+        .filter(|(name, _)| !name.starts_with("INPUT_"))
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
+    vars.extend(exports(env));
+    vars
+}
+
+/// The Rust SDK's later step, built beside the action's binary.
+pub fn later_step_program() -> PathBuf {
+    let action = Path::new(env!("CARGO_BIN_EXE_oidc-assume"));
+    let program = action.with_file_name("later-step");
+    if !program.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let status = Command::new(cargo)
+            .args([
+                "build",
+                "--locked",
+                "-p",
+                "oidc-assume-stand-ins",
+                "--bin",
+                "later-step",
+            ])
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "later-step builds");
+    }
+    program
+}
+
+pub fn run_later_step(vars: &BTreeMap<String, String>, seconds: u64) -> Output {
+    oidc_assume_stand_ins::scrubbed_command(later_step_program(), vars)
+        .args(["--seconds", &seconds.to_string(), "--interval-ms", "400"])
+        .output()
+        .expect("later-step runs")
 }
