@@ -210,7 +210,11 @@ pub fn deliver<W: Write>(
             Account::Shown(&role.account_id)
         },
         region: inputs.region.name(),
-        expiration: (fresh && refresh.is_none()).then_some(creds.expiration.as_str()),
+        expiration: match (fresh, refresh) {
+            (true, Some(_)) => Some("renewed in the later steps (credential_process)"),
+            (true, None) => Some(creds.expiration.as_str()),
+            (false, _) => None,
+        },
         subject: subject.as_deref(),
         profile: profile.as_ref().map(|(target, _)| target.name.as_str()),
     });

@@ -6,7 +6,10 @@
 //! runner-style environment: once for a job the trust policy admits, once for the same job with
 //! `environment: production`, which changes its `sub` and is refused. A third run chains from the
 //! admitted role to a role in another account (`role-chain`), with session tags and an external
-//! id; the STS stand-in checks that call's SigV4 signature with the credentials it issued. For
+//! id; the STS stand-in checks that call's SigV4 signature with the credentials it issued. A fourth
+//! run writes a refreshing profile (`refresh-credentials`) against an STS whose credentials live
+//! two seconds, and a later step (`later-step`, the AWS SDK for Rust) keeps calling for longer,
+//! renewing them through the profile's `credential_process`. For
 //! each run it prints the step log as the runner would show it, the exit code, and what
 //! GITHUB_OUTPUT, GITHUB_ENV and the step summary received.
 //!
@@ -31,7 +34,7 @@ const PROVIDER_ARN: &str =
     "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
 
 fn main() -> anyhow::Result<ExitCode> {
-    let binary = action_binary()?;
+    let binary = sibling_binary("oidc-assume", "oidc-assume")?;
     let policy = PolicyDocument::from_json_str(TRUST_POLICY)
         .context("the embedded trust policy does not parse")?;
     let trust: TrustCheck = Arc::new(move |claims| {
@@ -43,6 +46,7 @@ fn main() -> anyhow::Result<ExitCode> {
         }
     });
     let token = TokenEndpoint::start();
+    let trust_for_long_job = trust.clone();
     let sts = Sts::builder()
         .trust(trust)
         .start()
@@ -63,7 +67,7 @@ fn main() -> anyhow::Result<ExitCode> {
         println!("  {line}");
     }
 
-    let admitted = job(
+    let (admitted, _) = job(
         &binary,
         &token,
         &sts,
@@ -71,7 +75,7 @@ fn main() -> anyhow::Result<ExitCode> {
         Claims::new(),
         &[],
     )?;
-    let refused = job(
+    let (refused, _) = job(
         &binary,
         &token,
         &sts,
@@ -79,7 +83,7 @@ fn main() -> anyhow::Result<ExitCode> {
         Claims::new().environment("production"),
         &[],
     )?;
-    let chained = job(
+    let (chained, _) = job(
         &binary,
         &token,
         &sts,
@@ -108,11 +112,12 @@ fn main() -> anyhow::Result<ExitCode> {
             println!("  Tag {key} = {value}");
         }
     }
-    let as_expected = admitted == Some(0) && refused == Some(1) && chained == Some(0);
+    let refreshed = long_job(&binary, &token, trust_for_long_job.clone())?;
+    let as_expected = admitted == Some(0) && refused == Some(1) && chained == Some(0) && refreshed;
     println!(
         "\n{}",
         if as_expected {
-            "All runs behaved as expected: the first was admitted, the second refused with a diagnosis, the third chained to a second role."
+            "All runs behaved as expected: the first was admitted, the second refused with a diagnosis, the third chained to a second role, the fourth's later step renewed its credentials."
         } else {
             "Unexpected exit codes: see the logs above."
         }
@@ -124,6 +129,65 @@ fn main() -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Job 4: `refresh-credentials` against an STS whose credentials live a few seconds, then a later
+/// step (the AWS SDK for Rust's default chain, `later-step`) that keeps calling for longer.
+fn long_job(binary: &Path, token: &TokenEndpoint, trust: TrustCheck) -> anyhow::Result<bool> {
+    const LIFETIME_SECS: i64 = 2;
+    const LATER_STEP_SECS: &str = "5";
+    let sts = Sts::builder()
+        .trust(trust)
+        .session_lifetime(LIFETIME_SECS)
+        .start()
+        .context("cannot start the STS stand-in")?;
+    let minted_before = token.calls();
+    let (code, env) = job(
+        binary,
+        token,
+        &sts,
+        "4. job 1 with refresh-credentials, against an STS whose credentials live 2 seconds",
+        Claims::new(),
+        &[("refresh-credentials", "true")],
+    )?;
+    if code != Some(0) {
+        return Ok(false);
+    }
+    let exported = oidc_assume::runner::parse_file_commands(&env.read_env()?)?;
+    let config = exported
+        .iter()
+        .find(|(name, _)| name == "AWS_CONFIG_FILE")
+        .map(|(_, path)| std::fs::read_to_string(path))
+        .transpose()?
+        .unwrap_or_default();
+    println!("\n-- the profile the later steps use (no key in it) --");
+    for line in config.lines() {
+        println!("  {line}");
+    }
+    let mut vars: std::collections::BTreeMap<String, String> = env
+        .vars()
+        .iter()
+        .filter(|(name, _)| !name.starts_with("INPUT_"))
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
+    vars.extend(exported);
+    let later = sibling_binary("oidc-assume-stand-ins", "later-step")?;
+    println!(
+        "\n-- a later step: GetCallerIdentity every 0.5 s for {LATER_STEP_SECS} s through the AWS SDK for Rust --"
+    );
+    let output = oidc_assume_stand_ins::scrubbed_command(&later, &vars)
+        .args(["--seconds", LATER_STEP_SECS, "--interval-ms", "500"])
+        .output()
+        .with_context(|| format!("cannot run {}", later.display()))?;
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        println!("  {line}");
+    }
+    let exchanges = sts.web_identity_tokens().len();
+    let minted = token.calls() - minted_before;
+    println!(
+        "  the step and its later step made {exchanges} exchanges with {minted} JWTs: the first proved the role in the step, each other one renewed the credentials (credential_process) with a JWT of its own"
+    );
+    Ok(output.status.success() && exchanges >= 3 && minted == exchanges)
+}
+
 fn job(
     binary: &Path,
     token: &TokenEndpoint,
@@ -131,7 +195,7 @@ fn job(
     title: &str,
     claims: Claims,
     inputs: &[(&str, &str)],
-) -> anyhow::Result<Option<i32>> {
+) -> anyhow::Result<(Option<i32>, RunnerEnv)> {
     token.set_claims(claims);
     let mut env = RunnerEnv::for_stand_ins(token, sts)?;
     // The run's variables the default session tags come from.
@@ -193,34 +257,27 @@ fn job(
             println!("  {line}");
         }
     }
-    Ok(output.status.code())
+    Ok((output.status.code(), env))
 }
 
-/// The `oidc-assume` binary next to this one, built first when run through cargo.
-fn action_binary() -> anyhow::Result<PathBuf> {
+/// The binary `name` of `package` next to this one, built first when run through cargo.
+fn sibling_binary(package: &str, name: &str) -> anyhow::Result<PathBuf> {
     let here = std::env::current_exe().context("cannot find this program's path")?;
     let dir = here.parent().context("this program has no directory")?;
-    let binary = dir.join("oidc-assume");
+    let binary = dir.join(name);
     if let Some(cargo) = std::env::var_os("CARGO") {
         let mut build = Command::new(cargo);
-        build.args([
-            "build",
-            "--quiet",
-            "-p",
-            "oidc-assume",
-            "--bin",
-            "oidc-assume",
-        ]);
+        build.args(["build", "--quiet", "-p", package, "--bin", name]);
         if dir.ends_with("release") {
             build.arg("--release");
         }
         if !build.status().context("cannot run cargo")?.success() {
-            bail!("building oidc-assume failed");
+            bail!("building {name} failed");
         }
     }
     if !binary.is_file() {
         bail!(
-            "{} is missing: run `cargo build -p oidc-assume` first",
+            "{} is missing: run `cargo build -p {package}` first",
             binary.display()
         );
     }
