@@ -11,7 +11,7 @@ mod common;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
-use common::{exports, outputs, run_binary};
+use common::{exports, outputs, run_binary, value};
 use oidc_assume_stand_ins::faults::StsError;
 use oidc_assume_stand_ins::sts::StsCredentials;
 use oidc_assume_stand_ins::{
@@ -181,6 +181,13 @@ fn scenarios() -> Vec<Scenario> {
         Scenario::new("aws-profile with a role chain", true)
             .chained()
             .input("aws-profile", "state"),
+        Scenario::new("refresh-credentials", true).input("refresh-credentials", "true"),
+        Scenario::new("refresh-credentials with a role chain", true)
+            .chained()
+            .input("refresh-credentials", "true"),
+        Scenario::new("refresh-credentials refused", false)
+            .input("refresh-credentials", "true")
+            .input("output-credentials", "true"),
         Scenario::new("aws-profile refused", false)
             .input("aws-profile", "state")
             .sts(StsError::AccessDenied.fault()),
@@ -497,7 +504,19 @@ fn sweep(
             "{name}"
         );
     }
-    let exported = !profile || env.get("INPUT_OUTPUT-ENV-CREDENTIALS") == Some("true");
+    let refresh = env.get("INPUT_REFRESH-CREDENTIALS").is_some();
+    if succeeds && refresh {
+        // No key anywhere: the variables are blanked, the profile runs a command.
+        for (entry, _) in CREDENTIAL_ENTRIES.iter().take(3) {
+            assert_eq!(
+                value(&exports(env), entry),
+                Some(""),
+                "{name}: {entry} is blanked"
+            );
+        }
+    }
+    let exported =
+        !refresh && (!profile || env.get("INPUT_OUTPUT-ENV-CREDENTIALS") == Some("true"));
     if succeeds && exported {
         // Each exported credential is exactly its own value.
         for (entry, expected) in CREDENTIAL_ENTRIES.iter().take(3) {

@@ -253,3 +253,53 @@ fn has_userinfo(proxy: &str) -> bool {
     let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
     authority.contains('@')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_quotes_what_a_shell_would_split_and_refuses_what_the_parser_would_cut() {
+        let arguments = [
+            (
+                "role-to-assume",
+                "arn:aws:iam::123456789012:role/r".to_owned(),
+            ),
+            ("role-session-name", "-it's".to_owned()),
+            ("custom-tags", r#"{"Team": "a;b#c"}"#.to_owned()),
+        ];
+        assert_eq!(
+            command_line("/runner/_temp/oidc-assume-aws/oidc-assume", &arguments).as_deref(),
+            Ok(concat!(
+                "/runner/_temp/oidc-assume-aws/oidc-assume credential-process ",
+                "--role-to-assume=arn:aws:iam::123456789012:role/r ",
+                r#"'--role-session-name=-it'\''s' "#,
+                r#"'--custom-tags={"Team": "a;b#c"}'"#
+            ))
+        );
+        assert_eq!(
+            command_line("/a b/oidc-assume", &[]).as_deref(),
+            Ok("'/a b/oidc-assume' credential-process")
+        );
+        for (input, value) in [("custom-tags", r#"{"a": "b #c"}"#), ("no-proxy", "x ;y")] {
+            let got = command_line("/p", &[(input, value.to_owned())]);
+            assert!(
+                got.as_ref()
+                    .is_err_and(|e| e.contains(input) && e.contains("comment")),
+                "{value}: {got:?}"
+            );
+        }
+        let got = command_line("/p", &[("no-proxy", "a\u{1b}b".to_owned())]);
+        assert!(got.is_err_and(|e| e.contains("control character")));
+        let got = command_line("/t #/p", &[]);
+        assert!(got.is_err_and(|e| e.contains("refresh-credentials")));
+    }
+
+    #[test]
+    fn a_proxy_with_a_password_is_recognised() {
+        assert!(has_userinfo("http://user:pass@proxy:3128"));
+        assert!(has_userinfo("user@proxy:3128"));
+        assert!(!has_userinfo("http://proxy:3128/path@x"));
+        assert!(!has_userinfo("proxy.example.com:3128"));
+    }
+}
