@@ -1,0 +1,3 @@
+'use strict';
+// The native action's main step: the exchange.
+require('./launch').launch([]);
