@@ -128,11 +128,8 @@ pub fn run(
     let env = arguments.environment(process);
     // Masks are only collected here, to redact the error line; nothing goes to the runner.
     let mut console = Console::new(std::io::sink(), false);
-    for secret in inputs::request_token(&env)
-        .map(|t| t.reveal().to_owned())
-        .into_iter()
-    {
-        let _ = console.add_mask(&secret);
+    if let Some(token) = inputs::request_token(&env) {
+        let _ = console.add_mask(token.reveal());
     }
     let result = refresh(&env, &mut console);
     match result {

@@ -140,6 +140,17 @@ const CURRENT: Layout = Layout {
     runner_temp_translated: true,
 };
 
+/// An older runner's layout: no `runner_temp` mount, so the files go through `/github/home`;
+/// the name, the layout and the action's directory under the job's root.
+const OLDER: (&str, Layout, &str) = (
+    "older, runner_temp not mounted",
+    Layout {
+        runner_temp_mounted: false,
+        runner_temp_translated: false,
+    },
+    "_temp/_github_home/oidc-assume-aws",
+);
+
 /// The runner's mounts for `env`: host path, container path.
 fn mounts(env: &RunnerEnv, layout: Layout) -> Vec<(PathBuf, &'static str)> {
     let workflow = env.runner_temp().join("_github_workflow");
@@ -613,14 +624,7 @@ fn profiles_written_in_the_container_are_read_on_the_host_in_every_runner_layout
             },
             "_temp/oidc-assume-aws",
         ),
-        (
-            "older, runner_temp not mounted",
-            Layout {
-                runner_temp_mounted: false,
-                runner_temp_translated: false,
-            },
-            "_temp/_github_home/oidc-assume-aws",
-        ),
+        OLDER,
     ];
     for (name, layout, directory) in layouts {
         let token = TokenEndpoint::start();
@@ -690,17 +694,7 @@ fn profiles_written_in_the_container_are_read_on_the_host_in_every_runner_layout
 #[ignore = "needs podman; run by scripts/test"]
 fn a_refreshing_profile_written_in_the_container_renews_credentials_on_the_host() {
     use std::os::unix::fs::MetadataExt;
-    let layouts = [
-        ("current", CURRENT, "_temp/oidc-assume-aws"),
-        (
-            "older, runner_temp not mounted",
-            Layout {
-                runner_temp_mounted: false,
-                runner_temp_translated: false,
-            },
-            "_temp/_github_home/oidc-assume-aws",
-        ),
-    ];
+    let layouts = [("current", CURRENT, "_temp/oidc-assume-aws"), OLDER];
     for (name, layout, directory) in layouts {
         let token = TokenEndpoint::start();
         let sts = Sts::builder()

@@ -83,16 +83,7 @@ fn read_profile(config: &Path, credentials: &Path, name: &str) -> (String, Strin
 
 /// Runs `job` and checks it stopped with exit code 2 before any call, saying `why`.
 fn assert_refused_before_any_call(job: &Job, why: &str) {
-    let result = run(&job.env);
-    assert_eq!(
-        result.code,
-        std::process::ExitCode::from(2),
-        "{}",
-        result.log
-    );
-    assert!(result.log.contains(why), "{}", result.log);
-    assert_eq!(job.sts.calls(), 0, "refused before any call");
-    assert_nothing_written(&job.env);
+    common::assert_refused_before_any_call(&job.env, &job.sts, why);
 }
 
 fn exported_path(env: &RunnerEnv, name: &str) -> PathBuf {

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::Output;
 
 use clap::Parser;
-use common::{exports, later_step, outputs, run, run_binary, run_later_step, value};
+use common::{exports, later_step, outputs, run_binary, run_later_step, value};
 use oidc_assume::app::{Cli, Command as Subcommand};
 use oidc_assume_stand_ins::runner_env::DEMO_ROLE_ARN;
 use oidc_assume_stand_ins::sts::deny_all;
@@ -375,16 +375,7 @@ fn inputs_that_would_write_a_key_or_cannot_renew_are_refused_before_any_call() {
     ] {
         let mut job = job();
         job.env.input(input, value);
-        let result = run(&job.env);
-        assert_eq!(
-            result.code,
-            std::process::ExitCode::from(2),
-            "{input}: {}",
-            result.log
-        );
-        assert!(result.log.contains(why), "{input}: {}", result.log);
-        assert_eq!(job.sts.calls(), 0, "{input}: refused before any call");
-        common::assert_nothing_written(&job.env);
+        common::assert_refused_before_any_call(&job.env, &job.sts, why);
     }
 }
 
@@ -401,19 +392,7 @@ fn keys_of_the_same_profile_in_the_credentials_file_are_refused_or_removed() {
     job.env
         .input("aws-profile", "state")
         .set("AWS_SHARED_CREDENTIALS_FILE", path);
-    let result = run(&job.env);
-    assert_eq!(
-        result.code,
-        std::process::ExitCode::from(2),
-        "{}",
-        result.log
-    );
-    assert!(
-        result.log.contains("overwrite-aws-profile"),
-        "{}",
-        result.log
-    );
-    assert_eq!(job.sts.calls(), 0);
+    common::assert_refused_before_any_call(&job.env, &job.sts, "overwrite-aws-profile");
 
     job.env.input("overwrite-aws-profile", "true");
     action_step(&job);

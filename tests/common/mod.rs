@@ -103,6 +103,20 @@ pub fn assert_nothing_written(env: &RunnerEnv) {
     assert_untouched(env, false);
 }
 
+/// Runs the action in-process and checks it stopped with exit code 2 before any call to `sts`,
+/// saying `why`, and wrote nothing.
+pub fn assert_refused_before_any_call(
+    env: &RunnerEnv,
+    sts: &oidc_assume_stand_ins::Sts,
+    why: &str,
+) {
+    let result = run(env);
+    assert_eq!(result.code, ExitCode::from(2), "{}", result.log);
+    assert!(result.log.contains(why), "{}", result.log);
+    assert_eq!(sts.calls(), 0, "refused before any call");
+    assert_nothing_written(env);
+}
+
 /// Like [`assert_nothing_written`], and the step summary stays empty too (a stopped run).
 pub fn assert_untouched(env: &RunnerEnv, summary_too: bool) {
     if summary_too {
