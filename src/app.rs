@@ -99,7 +99,7 @@ pub fn run_action<W: Write>(env: &HashMap<String, String>, out: W, tuning: &Tuni
             return report::failure(&mut console, &error, Some(&config), summary);
         }
     };
-    let _file_size_signal = survive_file_size_limit(&runtime);
+    let _file_size_signal = crate::platform::survive_file_size_limit(&runtime);
     let result = runtime
         .block_on(exchange_until_signal(&config, &mut console, tuning))
         .and_then(|outcome| {
@@ -154,19 +154,9 @@ async fn exchange_until_signal<W: Write>(
         "Assuming {} in {} as session {}",
         config.inputs.role_arn, config.inputs.region, config.inputs.role_session_name
     ));
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    let sigterm = async {
-        match terminate.as_mut() {
-            Some(signal) => {
-                signal.recv().await;
-            }
-            None => std::future::pending::<()>().await,
-        }
-    };
     tokio::select! {
         result = exchange(config, console, tuning) => result.map_err(RunError::from),
-        () = sigterm => Err(RunError::Interrupted(Signal::Terminate)),
+        () = crate::platform::terminate() => Err(RunError::Interrupted(Signal::Terminate)),
         _ = tokio::signal::ctrl_c() => Err(RunError::Interrupted(Signal::Interrupt)),
     }
 }
@@ -205,7 +195,10 @@ pub fn run_post<W: Write>(env: &HashMap<String, String>, out: W) -> ExitCode {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build();
-    let _file_size_signal = runtime.as_ref().ok().and_then(survive_file_size_limit);
+    let _file_size_signal = runtime
+        .as_ref()
+        .ok()
+        .and_then(crate::platform::survive_file_size_limit);
     match crate::post::blank_exported_variables(&path) {
         Ok(()) => {
             let _ = console.info("Blanked AWS_REGION, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN");
@@ -219,18 +212,6 @@ pub fn run_post<W: Write>(env: &HashMap<String, String>, out: W) -> ExitCode {
             ExitCode::from(report::EXIT_FAILURE)
         }
     }
-}
-
-/// A write past the file size limit (`ulimit -f`) raises `SIGXFSZ`, whose default action ends
-/// the process in the middle of the write, leaving a partial entry in a runner file. With a
-/// handler installed the write fails with `EFBIG` instead, and the runner module cuts the file
-/// back. The handler stays installed for the life of the process (tokio never restores the
-/// default), so the returned stream only needs to be kept, never read.
-fn survive_file_size_limit(
-    runtime: &tokio::runtime::Runtime,
-) -> Option<tokio::signal::unix::Signal> {
-    let _context = runtime.enter();
-    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(libc::SIGXFSZ)).ok()
 }
 
 /// Builds a TLS client with the built-in roots, as the exchange would.

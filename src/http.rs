@@ -75,7 +75,7 @@ pub fn build_client(settings: &ClientSettings) -> Result<reqwest::Client, Client
         .timeout(settings.request_timeout)
         .read_timeout(settings.request_timeout)
         .user_agent(concat!("oidc-assume/", env!("CARGO_PKG_VERSION")))
-        .tls_backend_preconfigured(tls_config(settings)?)
+        .use_preconfigured_tls(tls_config(settings)?)
         // `localhost` is this machine without asking the resolver, as curl does: a scratch
         // image may have no /etc/hosts, and musl would then ask DNS (RFC 6761 section 6.3).
         .resolve_to_addrs("localhost", &LOCALHOST);

@@ -47,6 +47,7 @@ pub mod http;
 pub mod inputs;
 pub mod logging;
 pub mod oidc;
+pub mod platform;
 pub mod policy;
 pub mod post;
 pub mod profile;

@@ -227,32 +227,18 @@ fn parse_answer(body: &[u8]) -> Result<Secret, TokenError> {
 }
 
 /// Reads the JWT from `web-identity-token-file`, by one descriptor: opened without following a
-/// symbolic link (`O_NOFOLLOW`) and without blocking on a FIFO (`O_NONBLOCK`), then checked to be
+/// symbolic link and without blocking on a FIFO ([`crate::platform::open_no_follow`]), then checked to be
 /// a regular file of at most the largest token STS accepts, then read from that descriptor. The
 /// path is never used again after the open, so the file cannot be swapped between the checks
 /// and the read. It is read again on every attempt: the file may be refreshed in between.
 async fn read_token_file(path: &Path) -> Result<Secret, TokenError> {
     use std::io::Read as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
 
     let file_error = |source: std::io::Error| TokenError::File {
         path: path.to_owned(),
         source,
     };
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(libc::ELOOP) {
-                file_error(std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    "it is a symbolic link; give the path of the token file itself",
-                ))
-            } else {
-                file_error(e)
-            }
-        })?;
+    let file = crate::platform::open_no_follow(path).map_err(file_error)?;
     let meta = file.metadata().map_err(file_error)?;
     if !meta.is_file() {
         return Err(file_error(std::io::Error::new(

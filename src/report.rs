@@ -41,9 +41,9 @@ pub enum RunError {
 /// A signal that stops the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
-    /// `SIGTERM`: the runner cancels a step this way.
+    /// `SIGTERM` (Ctrl-Break on Windows): the runner's second request when cancelling a step.
     Terminate,
-    /// `SIGINT`: Ctrl-C in a local run.
+    /// `SIGINT` (Ctrl-C on Windows): the runner's first request, or Ctrl-C in a local run.
     Interrupt,
 }
 
@@ -59,9 +59,11 @@ impl Signal {
 
 impl std::fmt::Display for Signal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Signal::Terminate => "SIGTERM",
-            Signal::Interrupt => "SIGINT",
+        f.write_str(match (self, cfg!(windows)) {
+            (Signal::Terminate, false) => "SIGTERM",
+            (Signal::Interrupt, false) => "SIGINT",
+            (Signal::Terminate, true) => "Ctrl-Break",
+            (Signal::Interrupt, true) => "Ctrl-C",
         })
     }
 }

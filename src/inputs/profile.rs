@@ -65,6 +65,11 @@ fn profile_name_char(c: char) -> bool {
 
 const MAX_PROFILE_NAME_CHARS: usize = 128;
 
+/// Why profiles are refused on Windows: the files hold keys or start a program, and there a
+/// new file takes its directory's access list; no mode 0600, owner or `O_NOFOLLOW` exists to
+/// keep them to the job's user, and this build does not replace access lists.
+pub const WINDOWS_PROFILES: &str = "is not supported on Windows runners: the AWS profile files cannot be made private to the job's user there; use the AWS_* variables this action exports (leave `aws-profile` and `refresh-credentials` unset), or a Linux or macOS runner";
+
 impl Reader<'_> {
     /// Reads `aws-profile` and `overwrite-aws-profile`; `None` without a profile. With
     /// `refresh-credentials` there is always one: [`DEFAULT_REFRESH_PROFILE`] when unnamed.
@@ -82,6 +87,15 @@ impl Reader<'_> {
             }
             return None;
         };
+        if cfg!(windows) {
+            let input = if refresh {
+                "refresh-credentials"
+            } else {
+                "aws-profile"
+            };
+            self.problem(input, WINDOWS_PROFILES);
+            return None;
+        }
         if name.chars().count() > MAX_PROFILE_NAME_CHARS || !name.chars().all(profile_name_char) {
             self.problem(
                 "aws-profile",

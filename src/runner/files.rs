@@ -10,13 +10,18 @@
 //! On top of that, names come from fixed allowlists, and values with `\r`, `\n` or NUL are
 //! refused outright. Everything the action exports is single-line by nature (credentials, ARNs,
 //! a region, a timestamp), so a line break can only mean a broken or hostile upstream answer:
-//! it is what a framing attack needs, a lone `\r` is a line break for the runner on Windows and
-//! for anyone reading a log, and NUL cannot live in an environment variable (the next step would
+//! it is what a framing attack needs, a lone `\r` ends a line where the runner reads the step's
+//! output and `GITHUB_PATH` (.NET's `ReadLine`) and for anyone reading a log, and NUL cannot live in an environment variable (the next step would
 //! silently see a truncated value). With no line breaks, a value can never contain a line equal
 //! to the delimiter; the delimiter check stays as a second lock.
+//!
+//! Lines end with `\n` on every platform. On Windows the runner ends a line at `\r\n` or at a
+//! lone `\n` (its `ReadLine`, under `#if OS_WINDOWS`), so it reads what we write whatever an
+//! earlier writer in the same file used (`@actions/core` writes `os.EOL`, `\r\n` there); on
+//! Linux and macOS only `\n` ends a line, and `\r\n` would leave a `\r` in every value.
 
 use std::fmt;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
@@ -386,7 +391,9 @@ fn open_regular(variable: &str, path: &Path) -> Result<Target, FileCommandError>
         kind,
     };
     match std::fs::metadata(path) {
-        Ok(meta) if !meta.is_file() => return Err(not_regular(file_kind(&meta.file_type()))),
+        Ok(meta) if !meta.is_file() => {
+            return Err(not_regular(crate::platform::file_kind(&meta.file_type())));
+        }
         Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(FileCommandError::MissingFile {
@@ -399,7 +406,7 @@ fn open_regular(variable: &str, path: &Path) -> Result<Target, FileCommandError>
     let (file, readable) = open_for_append(path).map_err(io_error)?;
     let meta = file.metadata().map_err(io_error)?;
     if !meta.is_file() {
-        return Err(not_regular(file_kind(&meta.file_type())));
+        return Err(not_regular(crate::platform::file_kind(&meta.file_type())));
     }
     Ok(Target {
         variable: variable.to_owned(),
@@ -410,36 +417,11 @@ fn open_regular(variable: &str, path: &Path) -> Result<Target, FileCommandError>
     })
 }
 
-/// What a path that is not a regular file is, for the message.
-fn file_kind(kind: &std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if kind.is_dir() {
-        "a directory"
-    } else if kind.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if kind.is_socket() {
-        "a socket"
-    } else if kind.is_char_device() {
-        "a character device"
-    } else if kind.is_block_device() {
-        "a block device"
-    } else {
-        "not a regular file"
-    }
-}
-
 /// Opens without ever creating or truncating, and without blocking should the path have become
 /// a FIFO since it was checked. Read access only serves the last-byte check, so a file we may
 /// write but not read is still written; the flag says whether it is readable.
 fn open_for_append(path: &Path) -> io::Result<(File, bool)> {
-    use std::os::unix::fs::OpenOptionsExt;
-    read_if_allowed(|read: bool| {
-        OpenOptions::new()
-            .read(read)
-            .append(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(path)
-    })
+    read_if_allowed(|read: bool| crate::platform::open_append(path, read))
 }
 
 /// Opens with read access, or without it when only reading is refused.

@@ -34,8 +34,8 @@ pub use files::{
 };
 pub use mask::redact as redact_secrets;
 pub use parse::{
-    Command, CommandForm, ParseError, parse_command, parse_file_commands, unescape_data,
-    unescape_property,
+    Command, CommandForm, LineEndings, ParseError, parse_command, parse_file_commands,
+    parse_file_commands_as, unescape_data, unescape_property,
 };
 pub use replay::{Event, LogReplay};
 pub use summary::{Account, Summary, escape_markdown_cell, markdown_code_block, render_summary};

@@ -229,21 +229,41 @@ pub enum ParseError {
     },
 }
 
+/// Which runner's line splitting a file-command file is read with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineEndings {
+    /// Linux and macOS: only `\n` ends a line; a `\r` stays in the line and in the value.
+    Unix,
+    /// Windows: `\r\n` or a lone `\n` ends a line (the runner's `ReadLine`, under
+    /// `#if OS_WINDOWS`).
+    Windows,
+}
+
 /// Parses `GITHUB_ENV` / `GITHUB_OUTPUT` content as the runner does on Linux, into
-/// `(name, value)` pairs in file order.
-///
-/// Lines are split on `\n` only (a `\r` stays in the line and in the value). Empty lines are
-/// skipped. Whichever of `=` and `<<` comes first decides the form: `NAME=VALUE` takes the rest
-/// of the line; `NAME<<DELIMITER` takes the following lines up to one that is exactly
-/// `DELIMITER`, joined with `\n`. The runner does not reject an empty name in the `=` form (a
-/// bug in its check); this parser does, as it does a missing final line feed.
+/// `(name, value)` pairs in file order. See [`parse_file_commands_as`].
 pub fn parse_file_commands(content: &str) -> Result<Vec<(String, String)>, ParseError> {
+    parse_file_commands_as(content, LineEndings::Unix)
+}
+
+/// Parses `GITHUB_ENV` / `GITHUB_OUTPUT` content as the runner does on `endings`' platforms
+/// (actions/runner `FileCommandManager.cs`, `EnvFileKeyValuePairs`), into `(name, value)` pairs
+/// in file order.
+///
+/// Empty lines are skipped. Whichever of `=` and `<<` comes first decides the form: `NAME=VALUE`
+/// takes the rest of the line; `NAME<<DELIMITER` takes the text of the following lines up to one
+/// that is exactly `DELIMITER`, with their line breaks as written, less the one before the
+/// delimiter line. A lone `\r` never ends a line. The runner does not reject an empty name in
+/// the `=` form (a bug in its check); this parser does, as it does a missing final line feed.
+pub fn parse_file_commands_as(
+    content: &str,
+    endings: LineEndings,
+) -> Result<Vec<(String, String)>, ParseError> {
     if !content.is_empty() && !content.ends_with('\n') {
         return Err(ParseError::MissingFinalNewline);
     }
     let mut pairs = Vec::new();
-    let mut lines = content.split_terminator('\n').enumerate();
-    while let Some((index, line)) = lines.next() {
+    let mut lines = split_lines(content, endings).enumerate();
+    while let Some((index, (line, _))) = lines.next() {
         let number = index + 1;
         if line.is_empty() {
             continue;
@@ -267,15 +287,20 @@ pub fn parse_file_commands(content: &str) -> Result<Vec<(String, String)>, Parse
                 if delimiter.is_empty() {
                     return Err(ParseError::EmptyDelimiter { line: number });
                 }
-                let mut value: Vec<&str> = Vec::new();
+                let mut value = String::new();
+                let mut previous_break = "";
                 loop {
                     match lines.next() {
-                        Some((_, l)) if l == delimiter => break,
-                        Some((_, l)) => value.push(l),
+                        Some((_, (l, _))) if l == delimiter => break,
+                        Some((_, (l, line_break))) => {
+                            value.push_str(previous_break);
+                            value.push_str(l);
+                            previous_break = line_break;
+                        }
                         None => return Err(ParseError::UnterminatedHeredoc { line: number }),
                     }
                 }
-                pairs.push((name.to_owned(), value.join("\n")));
+                pairs.push((name.to_owned(), value));
             }
             _ => return Err(ParseError::InvalidLine { line: number }),
         }
@@ -283,9 +308,40 @@ pub fn parse_file_commands(content: &str) -> Result<Vec<(String, String)>, Parse
     Ok(pairs)
 }
 
+/// The lines of `content` (which ends with `\n`), each with the line break that ended it.
+fn split_lines(content: &str, endings: LineEndings) -> impl Iterator<Item = (&str, &str)> {
+    content.split_inclusive('\n').map(move |line| {
+        let without_lf = &line[..line.len() - 1];
+        match without_lf.strip_suffix('\r') {
+            Some(text) if endings == LineEndings::Windows => (text, "\r\n"),
+            _ => (without_lf, "\n"),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_endings_are_split_as_each_runner_splits_them() {
+        let unix = |text| parse_file_commands_as(text, LineEndings::Unix);
+        let windows = |text| parse_file_commands_as(text, LineEndings::Windows);
+        let pair = |name: &str, value: &str| vec![(name.to_owned(), value.to_owned())];
+        assert_eq!(unix("A=1\r\n"), Ok(pair("A", "1\r")));
+        assert_eq!(windows("A=1\r\n"), Ok(pair("A", "1")));
+        assert_eq!(windows("A=1\rB=2\n"), Ok(pair("A", "1\rB=2")));
+        let crlf = "B<<EOF\r\nx\r\ny\r\nEOF\r\n";
+        assert_eq!(unix(crlf), Ok(pair("B", "x\r\ny\r")));
+        assert_eq!(windows(crlf), Ok(pair("B", "x\r\ny")));
+        let mixed = "B<<EOF\nx\r\nEOF\r\n";
+        assert_eq!(
+            unix(mixed),
+            Err(ParseError::UnterminatedHeredoc { line: 1 })
+        );
+        assert_eq!(windows(mixed), Ok(pair("B", "x")));
+        assert_eq!(windows("B<<EOF\nx\ny\nEOF\n"), Ok(pair("B", "x\ny")));
+    }
 
     #[test]
     fn unescape_tables() {

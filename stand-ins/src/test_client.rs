@@ -23,7 +23,7 @@ fn tls_config(ca: Option<&TestCa>) -> rustls::ClientConfig {
 
 fn builder(ca: Option<&TestCa>) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
-        .tls_backend_preconfigured(tls_config(ca))
+        .use_preconfigured_tls(tls_config(ca))
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(20))
 }

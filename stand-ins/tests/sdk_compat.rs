@@ -94,7 +94,7 @@ fn sdk_config(sts: &Sts) -> aws_sdk_sts::config::Builder {
     .with_root_certificates(rustls::RootCertStore::empty())
     .with_no_client_auth();
     let http = reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
+        .use_preconfigured_tls(tls)
         .no_proxy()
         .timeout(Duration::from_secs(20))
         .build()

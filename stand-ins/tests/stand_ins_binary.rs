@@ -26,7 +26,7 @@ fn client(ca_pem: Option<&str>) -> reqwest::Client {
     .with_root_certificates(roots)
     .with_no_client_auth();
     reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
+        .use_preconfigured_tls(tls)
         .no_proxy()
         .timeout(Duration::from_secs(20))
         .build()

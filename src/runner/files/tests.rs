@@ -216,3 +216,31 @@ fn append_to_writes_a_parseable_batch() {
         ]
     );
 }
+
+#[test]
+fn on_windows_an_append_after_crlf_entries_reads_back_whole() {
+    use crate::runner::{LineEndings, parse_file_commands, parse_file_commands_as};
+    // What `@actions/core` leaves in the file on Windows, where `os.EOL` is `\r\n`.
+    let earlier = "EARLIER=1\r\nLIST<<ghadelimiter_0\r\na\r\nb\r\nghadelimiter_0\r\n";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("set_env_3");
+    std::fs::write(&path, earlier).expect("create");
+    let mut env = FileCommands::new(FileKind::Env);
+    env.set("AWS_REGION", "eu-west-1").expect("set");
+    env.append_to(&path).expect("append");
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert_eq!(
+        parse_file_commands_as(&text, LineEndings::Windows).expect("parse"),
+        [
+            ("EARLIER".to_owned(), "1".to_owned()),
+            ("LIST".to_owned(), "a\r\nb".to_owned()),
+            ("AWS_REGION".to_owned(), "eu-west-1".to_owned()),
+        ]
+    );
+    // Our own part reads the same on every runner.
+    let ours = &text[earlier.len()..];
+    assert_eq!(
+        parse_file_commands_as(ours, LineEndings::Windows).expect("parse"),
+        parse_file_commands(ours).expect("parse"),
+    );
+}
