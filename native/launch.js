@@ -61,8 +61,18 @@ function launch(args) {
     return;
   }
   const child = spawn(file, args, { stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.on(signal, () => child.kill(signal));
+  // The runner cancels a step with SIGINT, then SIGTERM 7.5 s later, sent to this process only
+  // on Linux and macOS: pass them on. On Windows it sends Ctrl-C, then Ctrl-Break, to every
+  // process on the console, the binary included, and child.kill() would end the binary at once
+  // (TerminateProcess): only stay alive until the binary exits (actions/runner ProcessInvoker).
+  if (process.platform === 'win32') {
+    for (const signal of ['SIGINT', 'SIGBREAK']) {
+      process.on(signal, () => {});
+    }
+  } else {
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+      process.on(signal, () => child.kill(signal));
+    }
   }
   child.on('error', (e) => fail(`cannot start ${path.basename(file)}: ${e.message}`));
   child.on('exit', (code, signal) => {

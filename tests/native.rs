@@ -153,6 +153,13 @@ fn a_binary_that_does_not_match_its_sha256_is_never_run() {
 
 #[test]
 fn a_cancelled_step_reaches_the_binary_which_stops_and_writes_nothing() {
+    // The runner cancels a node action's step with SIGINT to node, then SIGTERM 7.5 s later.
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        cancel_during_the_token_request(signal, code);
+    }
+}
+
+fn cancel_during_the_token_request(signal: &str, code: i32) {
     use oidc_assume_stand_ins::faults::Behaviour;
     use std::process::Stdio;
     use std::time::{Duration, Instant};
@@ -175,14 +182,17 @@ fn a_cancelled_step_reaches_the_binary_which_stops_and_writes_nothing() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(token.calls(), 1, "the token request is in flight");
-    // The runner cancels a node action's step with SIGTERM to node.
     let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([format!("-{signal}"), child.id().to_string()])
         .status()
         .expect("kill");
     assert!(killed.success());
     let out = child.wait_with_output().expect("wait");
-    assert_eq!(out.status.code(), Some(143), "{}", log(&out));
-    assert!(log(&out).contains("stopped by SIGTERM"), "{}", log(&out));
+    assert_eq!(out.status.code(), Some(code), "{}", log(&out));
+    assert!(
+        log(&out).contains(&format!("stopped by SIG{signal}")),
+        "{}",
+        log(&out)
+    );
     common::assert_untouched(&env, true);
 }

@@ -16,6 +16,11 @@
 //!   stand-in `git` listing the repository's tags: `v1` moves only when the new release is the
 //!   highest `v1.x.y` (semver order, pre-releases never move it), and the GitHub release is
 //!   marked "Latest" only when it is the highest release of all.
+//! - **Every native binary, checked and attested.** Each platform the native wrapper knows has a
+//!   binary: the Linux ones are the images' own, the others are built by `scripts/cross` (which
+//!   checks what they link) and started on a runner of their own system; all are laid out by
+//!   `scripts/native-action`, covered by a build-provenance attestation, and committed only in
+//!   the release commit.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
@@ -397,11 +402,15 @@ fn resolve(argument: &str, env: &BTreeMap<String, String>) -> Option<String> {
     }
 }
 
+/// Scripts of this repository that run no Rust (scripts/native-action only copies and hashes).
+const SCRIPTS_WITHOUT_RUST: &[&str] = &["scripts/native-action"];
+
 fn runs_rust(script: &str) -> bool {
     script.split_whitespace().any(|word| {
         let word = unquote(word);
         let program = word.rsplit('/').next().unwrap_or(&word).to_owned();
-        ["cargo", "rustc", "rustdoc"].contains(&program.as_str()) || word.starts_with("scripts/")
+        ["cargo", "rustc", "rustdoc"].contains(&program.as_str())
+            || (word.starts_with("scripts/") && !SCRIPTS_WITHOUT_RUST.contains(&word.as_str()))
     })
 }
 
@@ -967,4 +976,124 @@ fn the_major_tag_moves_only_to_the_highest_release_of_its_major_version() {
         run(&release_step).is_some_and(|s| s.contains("--latest=")),
         "the GitHub release says whether it is the latest; GitHub would mark a backport latest"
     );
+}
+
+// --- 5. the native action -----------------------------------------------------------------------
+
+/// The wrapper's table: platform -> binary file name.
+fn native_binaries() -> BTreeMap<String, String> {
+    let out = Command::new("node")
+        .arg("-e")
+        .arg("process.stdout.write(JSON.stringify(require(process.argv[1]).BINARIES))")
+        .arg(repo_file("native/launch.js"))
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("a JSON table")
+}
+
+/// Every script line of the release's steps, with its job.
+fn release_runs() -> Vec<(String, Yaml, String)> {
+    let workflow = load(RELEASE);
+    jobs(&workflow)
+        .into_iter()
+        .flat_map(|(id, job)| {
+            steps(&job)
+                .into_iter()
+                .filter_map(|step| run(&step))
+                .map(|script| (id.clone(), job.clone(), script))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn every_native_binary_is_built_checked_attested_and_committed_only_in_the_release() {
+    let binaries = native_binaries();
+    let runs = release_runs();
+    // Cross-built and checked by scripts/cross: every platform but Linux's.
+    let crossed: BTreeSet<String> = runs
+        .iter()
+        .flat_map(|(_, _, script)| script.lines().map(str::trim).collect::<Vec<_>>())
+        .filter_map(|line| line.strip_prefix("run: ").or(Some(line)))
+        .filter_map(|line| line.strip_prefix("scripts/cross "))
+        .flat_map(|rest| {
+            rest.split_whitespace()
+                .skip(1)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let not_linux: BTreeSet<String> = binaries
+        .keys()
+        .filter(|p| !p.starts_with("linux-"))
+        .cloned()
+        .collect();
+    assert_eq!(crossed, not_linux, "{RELEASE}: what scripts/cross builds");
+    // Each cross-built binary starts on a runner of its own system.
+    let workflow = load(RELEASE);
+    let all_jobs: BTreeMap<String, Yaml> = jobs(&workflow).into_iter().collect();
+    let started: BTreeSet<String> = all_jobs
+        .values()
+        .flat_map(matrix_entries)
+        .filter_map(|entry| {
+            let runner = entry.get("runner")?;
+            let binary = entry.get("binary")?;
+            let fits = (binary.contains("-macos-") && runner.starts_with("macos-"))
+                || (binary.contains("-windows-") && runner.starts_with("windows-"));
+            assert!(fits, "{binary} is checked on {runner}");
+            Some(binary.clone())
+        })
+        .collect();
+    let expected: BTreeSet<String> = not_linux.iter().map(|p| binaries[p].clone()).collect();
+    assert_eq!(started, expected, "{RELEASE}: binaries started natively");
+    // Laid out with every platform, in a job that attests the laid-out binaries.
+    let (layout_job, layout_script) = runs
+        .iter()
+        .find(|(_, _, script)| script.contains("scripts/native-action "))
+        .map(|(id, _, script)| (id.clone(), script.clone()))
+        .expect("a step runs scripts/native-action");
+    for (platform, name) in &binaries {
+        assert!(
+            layout_script.contains(&format!("{platform}=")),
+            "{RELEASE}: the native action gets no {platform} binary ({name})"
+        );
+    }
+    let attested: Vec<String> = steps(&all_jobs[&layout_job])
+        .iter()
+        .filter(|step| {
+            uses(step).is_some_and(|(action, _)| action == "actions/attest-build-provenance")
+        })
+        .filter_map(|step| scalar(&step["with"]["subject-path"]))
+        .collect();
+    assert_eq!(
+        attested,
+        ["dist/native/bin/oidc-assume-*"],
+        "{RELEASE}: job `{layout_job}` attests the binaries it lays out"
+    );
+    // The release commit, and only it, carries them: the publishing job waits for the layout.
+    let (publish_job, commit) = runs
+        .iter()
+        .find(|(_, _, script)| script.contains("git commit"))
+        .map(|(id, _, script)| (id.clone(), script.clone()))
+        .expect("a step commits the release");
+    assert!(ancestors(&all_jobs, &publish_job).contains(&layout_job));
+    assert!(
+        commit.contains("cp dist/native/bin/* native/bin/"),
+        "{commit}"
+    );
+    assert!(
+        commit.contains("sha256sum --check --strict SHA256SUMS"),
+        "{commit}"
+    );
+    for on_main in ["native/bin", "native/action.yml"] {
+        assert!(
+            !repo_file(on_main).exists(),
+            "{on_main} must not be committed on main: the release commit adds it"
+        );
+    }
 }
