@@ -31,6 +31,7 @@
 //! - [`post`]: the post step that blanks the exported variables.
 //! - [`policy`]: trust-policy tools: model, loaders (JSON, `get-role`, Terraform), checks, evaluator,
 //!   generator, SARIF.
+//! - [`platform`]: what differs between Unix and Windows (opening files, signals).
 //! - [`logging`]: `::debug::` lines for this crate only.
 //! - [`app`]: the binary's subcommands, wired together.
 
