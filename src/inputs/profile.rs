@@ -187,7 +187,7 @@ impl Reader<'_> {
     /// The action's directory under the runner's temporary directory, for the profile files and
     /// the copy of the binary `refresh-credentials` makes.
     pub(super) fn action_directory(&self) -> Result<Directory, String> {
-        let runner_temp = non_empty(self.env, "RUNNER_TEMP").filter(|t| t.starts_with('/'));
+        let runner_temp = non_empty(self.env, "RUNNER_TEMP").filter(|t| Path::new(t).is_absolute());
         let Some(mounts) = self.runner_mounts() else {
             return match runner_temp {
                 Some(temp) => Ok(Directory {
