@@ -162,7 +162,12 @@ fn trust_policy(claims: &Claims, inputs: &Inputs) -> Vec<Help> {
     } else {
         inputs.role_arn.clone()
     };
-    let suggestion = crate::policy::suggest_trust(claims.as_map(), inputs.region.name(), &role_arn);
+    let suggestion = crate::policy::suggest_trust(
+        claims.as_map(),
+        inputs.region.name(),
+        &role_arn,
+        &inputs.role_session_name,
+    );
     help.push(Help::Copy {
         intro: "A trust-policy condition that admits exactly this job:".to_owned(),
         line: format!("\"Condition\": {}", copyable_json(&suggestion.condition)),

@@ -26,14 +26,12 @@ pub use chaining::{
     CHAINED_MAX_DURATION_SECONDS, Chaining, INTERMEDIATE_DURATION_SECONDS, SourceCredentials,
     source_secrets,
 };
-pub use names::nearest_session_name;
+pub use names::{SESSION_NAME_PREFIX, default_session_name, nearest_session_name};
 pub use network::{NetworkSettings, ProxyUrl, is_loopback};
 pub use profile::{PROFILE_DIRECTORY, ProfileFile, ProfileTarget, RUNNER_MOUNTS_VARIABLE};
 use reader::Reader;
 pub use refresh::{DEFAULT_REFRESH_PROFILE, PROGRAM_NAME, REFRESH_INPUTS, Refresh};
 
-/// Default `role-session-name`, as in `aws-actions/configure-aws-credentials`.
-pub const DEFAULT_SESSION_NAME: &str = "GitHubActions";
 /// Default `role-duration-seconds`.
 pub const DEFAULT_DURATION_SECONDS: u32 = 3600;
 /// Default `retry-max-attempts`, as in `aws-actions/configure-aws-credentials`.

@@ -18,13 +18,14 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 /// The inputs of the exchange, in the order `action.yml` declares them: name, required, and whether
 /// `action.yml` carries a default. Inputs without one either have no default at all or have one
-/// that depends on another input (`audience` on the region) or that `0` also selects
-/// (`action-timeout-s`): the binary fills those in, and the README states them.
+/// that depends on another input (`audience` on the region) or on the run
+/// (`role-session-name`), or that `0` also selects (`action-timeout-s`): the binary fills those
+/// in, and the README states them.
 const INPUTS: &[(&str, bool, bool)] = &[
     ("aws-region", true, false),
     ("role-to-assume", true, false),
     ("audience", false, false),
-    ("role-session-name", false, true),
+    ("role-session-name", false, false),
     ("role-duration-seconds", false, true),
     ("inline-session-policy", false, false),
     ("managed-session-policies", false, false),
@@ -206,6 +207,13 @@ fn default_contexts() -> Vec<(&'static str, HashMap<String, String>)> {
     };
     vec![
         ("only the required inputs", base_env()),
+        (
+            "a workflow run",
+            with(&[
+                ("GITHUB_RUN_ID", Some("9100000001")),
+                ("GITHUB_RUN_ATTEMPT", Some("2")),
+            ]),
+        ),
         ("aws-profile", with(&[("INPUT_AWS-PROFILE", Some("state"))])),
         (
             "aws-profile with handed-in files",
@@ -279,6 +287,24 @@ fn action_yml_defaults_are_the_binarys_defaults() {
              configuration as with the inputs left empty"
         );
     }
+}
+
+#[test]
+fn the_session_name_the_runner_leads_to_names_the_run() {
+    // The runner fills in action.yml's defaults, then the binary applies its own.
+    let mut env = base_env();
+    for (name, default) in declared_defaults(&action()) {
+        env.entry(input_variable(&name)).or_insert(default);
+    }
+    assert_eq!(config(&env).inputs.role_session_name, "GitHubActions");
+    env.insert("GITHUB_RUN_ID".to_owned(), "9100000001".to_owned());
+    env.insert("GITHUB_RUN_ATTEMPT".to_owned(), "3".to_owned());
+    assert_eq!(
+        config(&env).inputs.role_session_name,
+        "GitHubActions-9100000001-3"
+    );
+    env.insert(input_variable("role-session-name"), "deploy-42".to_owned());
+    assert_eq!(config(&env).inputs.role_session_name, "deploy-42");
 }
 
 #[test]
@@ -363,12 +389,25 @@ fn the_binary_reads_every_declared_input() {
 }
 
 /// The defaults the binary applies to empty inputs, as the README should state them.
+/// The default session name in a workflow run, with the run's id and attempt as the README
+/// writes them.
+fn run_session_name() -> String {
+    let mut env = base_env();
+    env.insert("GITHUB_RUN_ID".to_owned(), "123".to_owned());
+    env.insert("GITHUB_RUN_ATTEMPT".to_owned(), "4".to_owned());
+    config(&env)
+        .inputs
+        .role_session_name
+        .replace("-123-4", "-<run id>-<run attempt>")
+}
+
 fn effective_defaults() -> BTreeMap<&'static str, String> {
     let c = config(&base_env());
     let i = &c.inputs;
     BTreeMap::from([
         ("audience", i.audience.clone()),
-        ("role-session-name", i.role_session_name.clone()),
+        // In a run: the README names the run's id and attempt.
+        ("role-session-name", run_session_name()),
         ("role-duration-seconds", i.duration_seconds.to_string()),
         ("output-credentials", i.output_credentials.to_string()),
         (

@@ -6,7 +6,7 @@ mod common;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{assert_nothing_written, assert_untouched, exports, outputs, run_binary};
+use common::{assert_nothing_written, assert_untouched, exports, outputs, run_binary, value};
 use oidc_assume_stand_ins::sts::StsCredentials;
 use oidc_assume_stand_ins::{Behaviour, RunnerEnv, Sts, TokenEndpoint};
 
@@ -108,6 +108,39 @@ fn success_exact_log_and_files() {
     ] {
         assert!(summary.contains(expected), "{expected} in {summary}");
     }
+}
+
+#[test]
+fn the_session_is_named_after_the_run_and_the_summary_says_how_to_find_its_calls() {
+    let (token, sts) = stand_ins();
+    let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
+    env.set("GITHUB_RUN_ID", "9100000001")
+        .set("GITHUB_RUN_ATTEMPT", "2");
+    let output = run_binary(&env, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
+    // STS puts the session name it received into the assumed-role ARN.
+    assert_eq!(
+        value(&outputs(&env), "authenticated-arn"),
+        Some("arn:aws:sts::111122223333:assumed-role/oidc-assume-demo/GitHubActions-9100000001-2")
+    );
+    let summary = env.read_summary().expect("read");
+    assert!(
+        summary.contains(
+            "```\naws cloudtrail lookup-events --region us-east-1 --lookup-attributes AttributeKey=Username,AttributeValue=GitHubActions-9100000001-2\n```\n"
+        ),
+        "{summary}"
+    );
+    // The input still decides.
+    let (token, sts) = stand_ins();
+    let mut env = RunnerEnv::for_stand_ins(&token, &sts).expect("env");
+    env.set("GITHUB_RUN_ID", "9100000001")
+        .set("GITHUB_RUN_ATTEMPT", "2")
+        .input("role-session-name", "plan-42");
+    let output = run_binary(&env, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
+    assert!(
+        value(&outputs(&env), "authenticated-arn").is_some_and(|arn| arn.ends_with("/plan-42"))
+    );
 }
 
 #[test]

@@ -455,7 +455,7 @@ fn admitted_by_suggestion(
     region: &str,
     role: &str,
 ) -> oidc_assume::policy::Suggestion {
-    let s = suggest_trust(c, region, role);
+    let s = suggest_trust(c, region, role, "GitHubActions");
     let doc = PolicyDocument::from_json_str(&s.policy.to_string()).expect("policy");
     let arn = s.policy["Statement"][0]["Principal"]["Federated"]
         .as_str()
@@ -566,7 +566,7 @@ fn suggestion_admits_exactly_this_job() {
         "environment:production:repo:acme/app",
         json!({"environment": "production"}),
     );
-    let s = suggest_trust(&custom, "eu-west-1", role);
+    let s = suggest_trust(&custom, "eu-west-1", role, "GitHubActions");
     assert!(
         s.notes
             .iter()

@@ -8,6 +8,26 @@ pub(super) fn session_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
 }
 
+/// The session name when `role-session-name` is empty: `GitHubActions-<run id>-<run attempt>`, so
+/// that every call made with the credentials, which CloudTrail records as
+/// `assumed-role/ROLE/SESSION-NAME`, leads back to the workflow run (and its attempt). The run id
+/// is numeric and unique, the attempt starts at 1 (GitHub's `GITHUB_RUN_ID`, `GITHUB_RUN_ATTEMPT`,
+/// and the token's `run_id`, `run_attempt` claims): at most 45 characters, all valid. Without both,
+/// or with values of another form, it is `GitHubActions`, the default of
+/// `aws-actions/configure-aws-credentials`.
+pub fn default_session_name(run_id: Option<&str>, run_attempt: Option<&str>) -> String {
+    fn digits(value: Option<&str>, most: usize) -> Option<&str> {
+        value.filter(|v| (1..=most).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()))
+    }
+    match (digits(run_id, 20), digits(run_attempt, 10)) {
+        (Some(id), Some(attempt)) => format!("{SESSION_NAME_PREFIX}-{id}-{attempt}"),
+        _ => SESSION_NAME_PREFIX.to_owned(),
+    }
+}
+
+/// The fixed part of the default session name, and the whole of it outside a workflow run.
+pub const SESSION_NAME_PREFIX: &str = "GitHubActions";
+
 /// The valid session name closest to `value`: every other character becomes `_`, a name too
 /// short is padded with `_`, one too long is cut at 64. `${{ github.actor }}` is
 /// `dependabot[bot]` for Dependabot, which becomes `dependabot_bot_`.
@@ -99,5 +119,35 @@ fn check_partition(arn_partition: &str, region_partition: Option<Partition>) -> 
             region.name()
         )),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_session_name_names_the_run_when_it_is_known() {
+        assert_eq!(
+            default_session_name(Some("9100000001"), Some("2")),
+            "GitHubActions-9100000001-2"
+        );
+        let longest = default_session_name(Some(&"9".repeat(20)), Some(&"9".repeat(10)));
+        assert_eq!(longest.len(), 45);
+        assert!(longest.chars().all(session_name_char));
+        for (id, attempt) in [
+            (None, Some("1")),
+            (Some("1"), None),
+            (Some(""), Some("1")),
+            (Some("12a"), Some("1")),
+            (Some("1"), Some("-1")),
+            (Some(&"9".repeat(21)[..]), Some("1")),
+        ] {
+            assert_eq!(
+                default_session_name(id, attempt),
+                "GitHubActions",
+                "{id:?} {attempt:?}"
+            );
+        }
     }
 }

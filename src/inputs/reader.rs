@@ -8,9 +8,8 @@ use super::names::{session_name_char, validate_policy_arn, validate_role_arn};
 use super::network::endpoint_url;
 use super::{
     Config, DEFAULT_ACTION_TIMEOUT, DEFAULT_DURATION_SECONDS, DEFAULT_RETRY_MAX_ATTEMPTS,
-    DEFAULT_SESSION_NAME, InputProblem, Inputs, MAX_ACTION_TIMEOUT_SECONDS,
-    MAX_INLINE_POLICY_CHARS, MAX_MANAGED_POLICIES, MAX_RETRY_ATTEMPTS, RunnerFiles, TokenSource,
-    non_empty, request_token,
+    InputProblem, Inputs, MAX_ACTION_TIMEOUT_SECONDS, MAX_INLINE_POLICY_CHARS,
+    MAX_MANAGED_POLICIES, MAX_RETRY_ATTEMPTS, RunnerFiles, TokenSource, non_empty, request_token,
 };
 use crate::region::{Partition, Region};
 
@@ -175,9 +174,17 @@ impl<'a> Reader<'a> {
     }
 
     fn session_name(&mut self) -> Option<String> {
-        let value = self
-            .input("role-session-name")
-            .unwrap_or(DEFAULT_SESSION_NAME);
+        let default;
+        let value = match self.input("role-session-name") {
+            Some(value) => value,
+            None => {
+                default = super::default_session_name(
+                    non_empty(self.env, "GITHUB_RUN_ID"),
+                    non_empty(self.env, "GITHUB_RUN_ATTEMPT"),
+                );
+                default.as_str()
+            }
+        };
         if !(2..=64).contains(&value.len()) || !value.chars().all(session_name_char) {
             self.problem(
                 "role-session-name",

@@ -151,6 +151,10 @@ pub struct ExplainArgs {
     /// A region of the partition (for --account); default `aws`.
     #[arg(long)]
     pub region: Option<String>,
+    /// The role session name asked for (`sts:RoleSessionName`); default: the one oidc-assume
+    /// gives the token's run, `GitHubActions-<run_id>-<run_attempt>`.
+    #[arg(long, value_name = "NAME")]
+    pub session_name: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: ExplainFormat,
@@ -424,7 +428,21 @@ fn explain(
         }
         (None, None) => String::new(),
     };
-    let request = AccessRequest::from_claims(&arn, &claims.map);
+    let session_name = match args.session_name {
+        Some(name) if crate::inputs::nearest_session_name(&name) == name => name,
+        Some(name) => {
+            return Err(PolicyError::Usage(format!(
+                "--session-name `{}` is not a session name STS accepts: 2 to 64 characters from letters, digits and `_+=,.@-`",
+                crate::runner::neutralise(&name)
+            )));
+        }
+        None => {
+            let claim = |name: &str| claims.map.get(name).and_then(|v| v.as_str());
+            crate::inputs::default_session_name(claim("run_id"), claim("run_attempt"))
+        }
+    };
+    let mut request = AccessRequest::from_claims(&arn, &claims.map);
+    request.set_session_name(&session_name);
     let evaluation = evaluate(&policy.document, &request);
     let exit = if evaluation.admitted() {
         PolicyExit::Admitted
@@ -461,6 +479,7 @@ fn explain(
                     s.push_str(&format!("token {claim}: {v}\n"));
                 }
             }
+            s.push_str(&format!("session name: {session_name}\n"));
             s.push_str(&evaluation.to_string());
             out.write_all(s.as_bytes()).map_err(PolicyError::Output)?;
         }

@@ -453,7 +453,12 @@ fn claim<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
 /// Which of branch, tag, environment or pull request applies is read from the claims
 /// (`environment`, `event_name`, `ref`), the same order GitHub uses to build `sub`; the result is
 /// for display, and the policy it prints is checked against the claims by the evaluator in tests.
-pub fn suggest_trust(claims: &Map<String, Value>, region: &str, role_arn: &str) -> Suggestion {
+pub fn suggest_trust(
+    claims: &Map<String, Value>,
+    region: &str,
+    role_arn: &str,
+    session_name: &str,
+) -> Suggestion {
     let mut notes = Vec::new();
     let sub = claim(claims, "sub").unwrap_or_default();
     let repo = claim(claims, "repository")
@@ -538,8 +543,16 @@ pub fn suggest_trust(claims: &Map<String, Value>, region: &str, role_arn: &str) 
         .next()
         .filter(|n| !n.is_empty() && role_arn.contains(":role/"))
         .unwrap_or("ROLE_NAME");
+    // `explain` asks for the session name the action gives these claims' run unless told.
+    let default_name =
+        crate::inputs::default_session_name(claim(claims, "run_id"), claim(claims, "run_attempt"));
+    let session_option = if session_name == default_name {
+        String::new()
+    } else {
+        format!(" --session-name {}", shell_quote(session_name))
+    };
     let explain_command = format!(
-        "aws iam get-role --role-name {} --output json > role.json && oidc-assume policy explain --policy role.json --claims claims.json --provider-arn {}",
+        "aws iam get-role --role-name {} --output json > role.json && oidc-assume policy explain --policy role.json --claims claims.json --provider-arn {}{session_option}",
         shell_quote(role_name),
         shell_quote(&spec.provider_arn)
     );
@@ -555,6 +568,31 @@ pub fn suggest_trust(claims: &Map<String, Value>, region: &str, role_arn: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_explain_command_names_the_session_only_when_explain_would_not_guess_it() {
+        let claims: Map<String, Value> = serde_json::from_str(
+            r#"{"sub":"repo:o/r:ref:refs/heads/main","run_id":"77","run_attempt":"2"}"#,
+        )
+        .expect("claims");
+        let role = "arn:aws:iam::111122223333:role/deploy";
+        let default = suggest_trust(&claims, "eu-west-1", role, "GitHubActions-77-2");
+        assert!(
+            default
+                .explain_command
+                .ends_with("token.actions.githubusercontent.com"),
+            "{}",
+            default.explain_command
+        );
+        let named = suggest_trust(&claims, "eu-west-1", role, "GitHubActions");
+        assert!(
+            named
+                .explain_command
+                .ends_with(" --session-name GitHubActions"),
+            "{}",
+            named.explain_command
+        );
+    }
 
     #[test]
     fn partitions() {

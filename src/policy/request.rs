@@ -9,6 +9,9 @@ use crate::policy::github;
 use crate::policy::keys::{self, IssuerForm};
 use crate::policy::matching::WEB_IDENTITY_ACTION;
 
+/// The key of the session name the caller asks for: one of the request, not of the token.
+pub const SESSION_NAME_KEY: &str = "sts:RoleSessionName";
+
 /// The request IAM evaluates: who (the provider), what (the action) and the context keys the
 /// token's claims become.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +90,12 @@ impl AccessRequest {
             not_evaluated,
             assumptions,
         }
+    }
+
+    /// Sets `sts:RoleSessionName`, the session name the caller asks for.
+    pub fn set_session_name(&mut self, name: &str) {
+        self.context
+            .insert(SESSION_NAME_KEY.to_lowercase(), vec![name.to_owned()]);
     }
 
     /// The values of a context key (case-insensitive), if present.

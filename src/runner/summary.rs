@@ -63,7 +63,38 @@ pub fn render_summary(summary: &Summary<'_>) -> String {
     for (label, value) in rows.into_iter().chain(profile) {
         out.push_str(&format!("| {label} | {value} |\n"));
     }
+    // A masked account id inside the session name would be printed by the command.
+    if !hidden.iter().any(|id| summary.session_name.contains(id)) {
+        out.push_str(&cloudtrail_hint(summary));
+    }
     out
+}
+
+/// How to find the calls made with the credentials: CloudTrail records each under the session
+/// (`assumed-role/ROLE/SESSION`), and `LookupEvents`' `Username` attribute is the session name
+/// for an assumed role (the `lookup-events` example of the AWS CLI's documentation). It covers
+/// management events of the last 90 days in one region. The command is shown only when every
+/// word of it is inert in a shell: the session name and region are validated before any call, so
+/// this holds for every run that reaches the summary.
+fn cloudtrail_hint(summary: &Summary<'_>) -> String {
+    let inert = |word: &str| {
+        !word.is_empty()
+            && word
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+    };
+    if !inert(summary.session_name) || !inert(summary.region) {
+        return String::new();
+    }
+    let command = format!(
+        "aws cloudtrail lookup-events --region {} --lookup-attributes AttributeKey=Username,AttributeValue={}",
+        summary.region, summary.session_name
+    );
+    format!(
+        "\nCloudTrail records every call made with these credentials under the session name. Its \
+         management events of the last 90 days in this region:\n\n{}",
+        markdown_code_block(&command)
+    )
 }
 
 /// A fenced code block holding `line` exactly: the fence is longer than any run of backticks in
@@ -141,8 +172,42 @@ mod tests {
              | Account | 123456789012 |\n\
              | Region | eu-west-1 |\n\
              | Expires | 2026-01-01T00:00:00Z |\n\
-             | Token subject (`sub`) | repo:o/r:ref:refs/heads/main |\n"
+             | Token subject (`sub`) | repo:o/r:ref:refs/heads/main |\n\
+             \n\
+             CloudTrail records every call made with these credentials under the session name. \
+             Its management events of the last 90 days in this region:\n\
+             \n\
+             ```\n\
+             aws cloudtrail lookup-events --region eu-west-1 --lookup-attributes \
+             AttributeKey=Username,AttributeValue=GitHubActions\n\
+             ```\n"
         );
+    }
+
+    #[test]
+    fn the_cloudtrail_command_is_shown_only_when_it_is_exact_and_hides_nothing_masked() {
+        let summary = |session_name, account| Summary {
+            role_arn: "arn:aws:iam::123456789012:role/deploy",
+            session_name,
+            account,
+            region: "eu-west-1",
+            expiration: None,
+            subject: None,
+            profile: None,
+        };
+        let shown = |s: &Summary<'_>| render_summary(s).contains("lookup-events");
+        assert!(shown(&summary(
+            "GitHubActions-1-1",
+            Account::Shown("123456789012")
+        )));
+        assert!(shown(&summary("s", Account::Masked("123456789012"))));
+        for name in ["a b", "$(x)", "a`b", "a;b", ""] {
+            assert!(!shown(&summary(name, Account::Unknown)), "{name}");
+        }
+        assert!(!shown(&summary(
+            "deploy-123456789012",
+            Account::Masked("123456789012")
+        )));
     }
 
     #[test]
@@ -156,14 +221,18 @@ mod tests {
             subject: Some("repo:o/r|x\n| injected | row |"),
             profile: Some("state|x"),
         });
-        assert!(text.ends_with("| Profile | state\\|x |\n"), "{text}");
+        assert!(
+            text.contains("| Profile | state\\|x |\n\nCloudTrail"),
+            "{text}"
+        );
         assert!(!text.contains("123456789012"), "{text}");
         assert!(text.contains("| Account | \\*\\*\\* (masked) |"), "{text}");
         assert!(
             text.contains("arn:aws:iam::\\*\\*\\*:role/deploy"),
             "{text}"
         );
-        assert_eq!(text.lines().count(), 11, "no row may be injected: {text}");
+        let table = text.split("\n\n").take(2).collect::<Vec<_>>().join("\n\n");
+        assert_eq!(table.lines().count(), 11, "no row may be injected: {table}");
         assert!(text.contains("| Expires | unknown |"));
     }
 }

@@ -82,6 +82,8 @@ rules! {
         "The statement pins a reusable workflow (job_workflow_ref) and nothing narrows which runs of the calling repository may use it: every branch, tag, environment and pull request that calls the workflow is admitted.";
     CALLER_DEPENDENT = "OA-T027", "policy-variable-value", Error,
         "A condition value on a GitHub claim holds an IAM policy variable (`${...}`): it is compared with values from the request itself, so it pins nothing (`repo:${token.actions.githubusercontent.com:repository}:*` is met by every repository), and AWS does not document which GitHub claim keys STS substitutes.";
+    OLD_SESSION_NAME = "OA-T028", "requires-old-session-name", Warning,
+        "A condition requires the role session name to be exactly `GitHubActions`: oidc-assume names each session after its run (`GitHubActions-<run id>-<run attempt>`), so the role refuses it unless `role-session-name: GitHubActions` is set.";
 }
 
 /// The rule with this id.

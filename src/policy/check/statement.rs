@@ -3,10 +3,11 @@
 use super::rules::{self, Rule};
 use super::witness::{Admission, Focus};
 use super::{Finding, Location};
+use crate::inputs::{SESSION_NAME_PREFIX, default_session_name};
 use crate::policy::eval::when_absent;
 use crate::policy::github::{self, AUDIENCE, AUDIENCE_CN, IssuerForm};
 use crate::policy::keys;
-use crate::policy::matching::{WEB_IDENTITY_ACTION, actions_admit};
+use crate::policy::matching::{WEB_IDENTITY_ACTION, actions_admit, like};
 use crate::policy::model::{Condition, Effect, SetQualifier, Statement, Test};
 use crate::policy::variables;
 
@@ -175,6 +176,17 @@ pub(super) fn check(
         let Some((iss, claim)) = github::github_key(&c.key) else {
             // Another identity provider's key (`accounts.google.com:sub`): never in a GitHub
             // token's request. Keys of the request itself (`aws:`, `sts:`, `iam:`) are not.
+            if requires_old_session_name(c) {
+                sink.push(
+                    rules::OLD_SESSION_NAME,
+                    c.line,
+                    format!(
+                        "`{}` admits only the session name `{}`, the default of aws-actions/configure-aws-credentials; oidc-assume names a session `GitHubActions-<run id>-<run attempt>` unless `role-session-name` says otherwise",
+                        c.key, SESSION_NAME_PREFIX
+                    ),
+                    "admit the run's names too (StringLike \"GitHubActions-*\"), or set `role-session-name: GitHubActions` in the workflow",
+                );
+            }
             if let Some((prefix, _)) = github::split_key(&c.key)
                 && !matches!(prefix.to_ascii_lowercase().as_str(), "aws" | "sts" | "iam")
             {
@@ -255,6 +267,22 @@ pub(super) fn check(
     }
     audience_rules(&mut sink, &claims, &issuers[0]);
     super::scope::scope_rules(&mut sink, &claims, &issuer_text, &issuers[0]);
+}
+
+/// A positive string condition on `sts:RoleSessionName` that admits `GitHubActions` but not the
+/// name oidc-assume gives a run's session by default.
+fn requires_old_session_name(c: &Condition) -> bool {
+    let default_name = default_session_name(Some("1"), Some("1"));
+    let matches = |value: &str, name: &str| match c.op.test {
+        Test::StringEquals => value == name,
+        Test::StringEqualsIgnoreCase => value.eq_ignore_ascii_case(name),
+        Test::StringLike => like(value, name),
+        _ => false,
+    };
+    c.key.eq_ignore_ascii_case("sts:RoleSessionName")
+        && c.op.set.is_none()
+        && c.values.iter().any(|v| matches(v, SESSION_NAME_PREFIX))
+        && !c.values.iter().any(|v| matches(v, &default_name))
 }
 
 /// Reports a condition whose key is never in the request (`why_absent` says why) with what that
