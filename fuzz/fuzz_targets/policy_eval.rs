@@ -453,6 +453,7 @@ fn check_suggestion(job: &Job) {
         &claims,
         "us-east-1",
         "arn:aws:iam::123456789012:role/deploy",
+        "GitHubActions",
     );
     let doc = PolicyDocument::from_value(&suggestion.policy, &SpanHints::default())
         .expect("the suggested policy loads");
