@@ -29,6 +29,12 @@ pub enum PolicyCommand {
     /// Explain, statement by statement and condition by condition, whether a trust policy admits a
     /// job's token claims. Exits 0 when admitted, 1 when refused.
     Explain(ExplainArgs),
+    /// Check permissions policies: what the role may do.
+    Permissions {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::policy::permissions::cli::PermissionsCommand,
+    },
 }
 
 /// Output of `policy trust`.
@@ -197,10 +203,13 @@ pub fn run(
         PolicyCommand::Trust(args) => trust(args, out),
         PolicyCommand::Check(args) => check(args, stdin, out),
         PolicyCommand::Explain(args) => explain(args, stdin, out),
+        PolicyCommand::Permissions { command } => {
+            crate::policy::permissions::cli::run(command, stdin, out)
+        }
     }
 }
 
-fn read_stdin(stdin: &mut dyn Read) -> Result<String, PolicyError> {
+pub(crate) fn read_stdin(stdin: &mut dyn Read) -> Result<String, PolicyError> {
     let mut s = String::new();
     stdin
         .read_to_string(&mut s)
@@ -313,6 +322,7 @@ fn check(
     }
     let findings = check_policies(&policies);
     let report = output::Report {
+        data: None,
         findings: &findings,
         policies: policies.len(),
         not_fully_judged: policies.iter().filter(|p| !p.fully_judged()).count(),
@@ -321,7 +331,9 @@ fn check(
     match args.format {
         CheckFormat::Text => output::write_text(out, &report)?,
         CheckFormat::Json => output::write_json(out, &report)?,
-        CheckFormat::Sarif => sarif::write_sarif(out, &findings, &problems)?,
+        CheckFormat::Sarif => {
+            sarif::write_sarif(out, crate::policy::check::RULES, &findings, &problems)?
+        }
     }
     Ok(if !problems.is_empty() {
         PolicyExit::Unreadable

@@ -27,6 +27,7 @@ pub mod load;
 pub mod matching;
 pub mod model;
 pub mod output;
+pub mod permissions;
 pub mod request;
 pub mod sarif;
 pub mod variables;

@@ -49,6 +49,10 @@ pub struct Statement {
     pub actions: Vec<String>,
     /// True when the statement uses `NotAction`.
     pub actions_negated: bool,
+    /// The `Resource` (or `NotResource`) patterns; empty when absent (a trust policy has none).
+    pub resources: Vec<String>,
+    /// True when the statement uses `NotResource`.
+    pub resources_negated: bool,
     /// The conditions, one per operator and key; all must hold.
     pub conditions: Vec<Condition>,
     /// 1-based line of the statement in its file, when the format gives one.
@@ -388,6 +392,19 @@ fn parse_statement(
             strings(v).ok_or_else(|| bad(index, "Action must be a string or a list of strings"))?
         }
     };
+    let (resource_value, resources_negated) = match (obj.get("Resource"), obj.get("NotResource")) {
+        (Some(r), None) => (Some(r), false),
+        (None, Some(r)) => (Some(r), true),
+        (None, None) => (None, false),
+        (Some(_), Some(_)) => {
+            return Err(bad(index, "has both Resource and NotResource; keep one"));
+        }
+    };
+    let resources = match resource_value {
+        None => Vec::new(),
+        Some(v) => strings(v)
+            .ok_or_else(|| bad(index, "Resource must be a string or a list of strings"))?,
+    };
     let mut conditions = Vec::new();
     if let Some(cond) = obj.get("Condition") {
         let ops = cond.as_object().ok_or_else(|| {
@@ -435,6 +452,8 @@ fn parse_statement(
         principal_negated,
         actions,
         actions_negated,
+        resources,
+        resources_negated,
         conditions,
         line,
     })

@@ -44,6 +44,8 @@ fn plural(n: usize, word: &str) -> String {
 /// What `policy check` reports: its findings, how many policies it read and how many of them
 /// it could not judge fully, and the files it could not read.
 pub struct Report<'a> {
+    /// The data the verdicts come from (`policy permissions`: the action catalogue's source).
+    pub data: Option<&'a str>,
     /// The findings, in file, policy and statement order.
     pub findings: &'a [Finding],
     /// Policies read.
@@ -67,6 +69,9 @@ pub fn write_text(out: &mut dyn Write, report: &Report<'_>) -> Result<(), Policy
     }
     for (file, problem) in report.problems {
         writeln!(out, "{file}: not checked: {problem}").map_err(PolicyError::Output)?;
+    }
+    if let Some(data) = report.data {
+        writeln!(out, "data: {data}").map_err(PolicyError::Output)?;
     }
     let c = Counts::of(report.findings);
     let partial = if report.not_fully_judged > 0 {
@@ -98,6 +103,8 @@ struct Problem<'a> {
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a str>,
     policies: usize,
     not_fully_judged: usize,
     counts: Counts,
@@ -109,6 +116,7 @@ struct JsonReport<'a> {
 /// `{"policies", "not_fully_judged", "counts", "findings": [...], "problems": [...]}`.
 pub fn write_json(out: &mut dyn Write, report: &Report<'_>) -> Result<(), PolicyError> {
     let json = JsonReport {
+        data: report.data,
         policies: report.policies,
         not_fully_judged: report.not_fully_judged,
         counts: Counts::of(report.findings),

@@ -9,7 +9,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::policy::PolicyError;
-use crate::policy::check::{Finding, RULES};
+use crate::policy::check::{Finding, Rule};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFO_URI: &str = "https://github.com/oidc-assume/oidc-assume/blob/main/docs/policy.md";
@@ -143,14 +143,15 @@ fn short(summary: &str) -> String {
         .to_string()
 }
 
-/// Writes `findings` as a SARIF 2.1.0 log; each of `problems` (file, message) becomes an error
+/// Writes `findings` of the rules `rule_table` as a SARIF 2.1.0 log; each of `problems` (file, message) becomes an error
 /// notification of an unsuccessful invocation.
 pub fn write_sarif(
     out: &mut dyn Write,
+    rule_table: &[Rule],
     findings: &[Finding],
     problems: &[(String, String)],
 ) -> Result<(), PolicyError> {
-    let rules = RULES
+    let rules = rule_table
         .iter()
         .map(|r| ReportingDescriptor {
             id: r.id,
@@ -185,7 +186,7 @@ pub fn write_sarif(
             }
             SarifResult {
                 rule_id: f.rule,
-                rule_index: RULES.iter().position(|r| r.id == f.rule).unwrap_or(0),
+                rule_index: rule_table.iter().position(|r| r.id == f.rule).unwrap_or(0),
                 level: f.severity.as_str(),
                 message: Text {
                     text: format!("{} Fix: {}", f.message, f.fix),

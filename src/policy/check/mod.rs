@@ -110,8 +110,8 @@ pub fn check_policies(policies: &[LoadedPolicy]) -> Vec<Finding> {
             sid: None,
             line: p.document.statements.first().and_then(|s| s.line),
         };
-        // A permissions policy (no principal anywhere) is not judged here, nor its notes.
-        let judged = p.has_principal() || p.document.statements.is_empty();
+        // A permissions policy is not judged here, nor its notes.
+        let judged = p.is_trust();
         for note in p.notes.iter().filter(|_| judged) {
             out.push(Finding {
                 rule: rules::UNRESOLVED.id,

@@ -1,4 +1,6 @@
-//! IAM JSON policy documents and `aws iam get-role` / `list-roles` output.
+//! IAM JSON policy documents, `aws iam get-role` / `list-roles` output (trust policies), and
+//! `get-role-policy`, `get-policy-version` and `get-account-authorization-details` output
+//! (permissions policies).
 //!
 //! Lines: serde_json's `RawValue` borrows each statement and condition from the input text, so
 //! its byte offset, hence its line, is exact. A URL-encoded `AssumeRolePolicyDocument` (the raw
@@ -42,6 +44,111 @@ struct RawRoleOutput<'a> {
     roles: Option<Vec<RawRole<'a>>>,
     #[serde(rename = "AssumeRolePolicyDocument", borrow, default)]
     document: Option<&'a RawValue>,
+}
+
+/// `aws iam get-role-policy`, `get-policy-version` and `get-account-authorization-details`
+/// output: permissions policies, with the names they have there.
+#[derive(Deserialize)]
+struct RawPermissionsOutput<'a> {
+    #[serde(rename = "RoleName", default)]
+    role_name: Option<String>,
+    #[serde(rename = "PolicyName", default)]
+    policy_name: Option<String>,
+    #[serde(rename = "PolicyDocument", borrow, default)]
+    policy_document: Option<&'a RawValue>,
+    #[serde(rename = "PolicyVersion", borrow, default)]
+    policy_version: Option<RawPolicyVersion<'a>>,
+    #[serde(rename = "RoleDetailList", borrow, default)]
+    role_details: Option<Vec<RawRoleDetail<'a>>>,
+    #[serde(rename = "Policies", borrow, default)]
+    policies: Option<Vec<RawManagedPolicy<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct RawPolicyVersion<'a> {
+    #[serde(rename = "Document", borrow)]
+    document: &'a RawValue,
+    #[serde(rename = "VersionId", default)]
+    version: Option<String>,
+    #[serde(rename = "IsDefaultVersion", default)]
+    is_default: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct RawRoleDetail<'a> {
+    #[serde(rename = "RoleName", default)]
+    name: Option<String>,
+    #[serde(rename = "RolePolicyList", borrow, default)]
+    inline: Vec<RawInlinePolicy<'a>>,
+    #[serde(rename = "AttachedManagedPolicies", default)]
+    attached: Vec<RawAttached>,
+}
+
+#[derive(Deserialize)]
+struct RawInlinePolicy<'a> {
+    #[serde(rename = "PolicyName", default)]
+    name: Option<String>,
+    #[serde(rename = "PolicyDocument", borrow)]
+    document: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct RawAttached {
+    #[serde(rename = "PolicyArn")]
+    arn: String,
+}
+
+#[derive(Deserialize)]
+struct RawManagedPolicy<'a> {
+    #[serde(rename = "PolicyName", default)]
+    name: Option<String>,
+    #[serde(rename = "Arn", default)]
+    arn: Option<String>,
+    #[serde(rename = "PolicyVersionList", borrow, default)]
+    versions: Vec<RawPolicyVersion<'a>>,
+}
+
+/// The permissions policies of such output: (name, document), and the managed policies a role
+/// has attached (role name, policy ARN), whose documents the output may not hold.
+type Permissions<'a> = (Vec<(String, &'a RawValue)>, Vec<(String, String)>);
+
+fn permissions_documents<'a>(raw: &RawPermissionsOutput<'a>) -> Permissions<'a> {
+    let mut documents = Vec::new();
+    let mut attached = Vec::new();
+    if let Some(document) = raw.policy_document {
+        let role = raw.role_name.as_deref().unwrap_or("ROLE");
+        let policy = raw.policy_name.as_deref().unwrap_or("POLICY");
+        documents.push((format!("role/{role}/policy/{policy}"), document));
+    }
+    if let Some(version) = &raw.policy_version {
+        let id = version.version.as_deref().unwrap_or("version");
+        documents.push((format!("policy-version/{id}"), version.document));
+    }
+    for role in raw.role_details.iter().flatten() {
+        let role_name = role.name.as_deref().unwrap_or("ROLE");
+        for policy in &role.inline {
+            let name = policy.name.as_deref().unwrap_or("POLICY");
+            documents.push((format!("role/{role_name}/policy/{name}"), policy.document));
+        }
+        for a in &role.attached {
+            attached.push((role_name.to_owned(), a.arn.clone()));
+        }
+    }
+    for policy in raw.policies.iter().flatten() {
+        let name = policy
+            .arn
+            .as_deref()
+            .or(policy.name.as_deref())
+            .unwrap_or("POLICY");
+        for version in policy
+            .versions
+            .iter()
+            .filter(|v| v.is_default != Some(false))
+        {
+            documents.push((format!("policy/{name}"), version.document));
+        }
+    }
+    (documents, attached)
 }
 
 /// Where `inner` (a slice of `outer`) starts, as a line of the file whose line `first_line`
@@ -107,6 +214,7 @@ fn model(
         document,
         notes: Vec::new(),
         duplicates: Vec::new(),
+        kind: super::PolicyKind::Unknown,
     })
 }
 
@@ -170,6 +278,17 @@ pub fn load_json_text(file: &str, text: &str) -> Result<Vec<LoadedPolicy>, Polic
         loaded.duplicates = in_file;
         return Ok(vec![loaded]);
     }
+    if [
+        "PolicyDocument",
+        "PolicyVersion",
+        "RoleDetailList",
+        "Policies",
+    ]
+    .iter()
+    .any(|k| obj.contains_key(*k))
+    {
+        return load_permissions_output(file, text, in_file);
+    }
     let raw: RawRoleOutput<'_> =
         serde_json::from_str(text).map_err(|source| PolicyError::Json {
             file: file.to_string(),
@@ -195,7 +314,11 @@ pub fn load_json_text(file: &str, text: &str) -> Result<Vec<LoadedPolicy>, Polic
     for role in roles {
         let name = role.name.map(|n| format!("role/{n}"));
         match role.document {
-            Some(raw) => out.push(role_document(file, text, name, raw)?),
+            Some(raw) => {
+                let mut loaded = role_document(file, text, name, raw)?;
+                loaded.kind = super::PolicyKind::Trust;
+                out.push(loaded);
+            }
             None => {
                 return Err(PolicyError::NotAPolicy {
                     file: file.to_string(),
@@ -209,6 +332,62 @@ pub fn load_json_text(file: &str, text: &str) -> Result<Vec<LoadedPolicy>, Polic
     }
     // Duplicates of the file's own text (the envelope and object-form documents) are reported
     // once, with the first policy.
+    if let Some(first) = out.first_mut() {
+        first.duplicates.extend(in_file);
+        first.duplicates.dedup();
+    }
+    Ok(out)
+}
+
+/// Loads the permissions policies of `get-role-policy`, `get-policy-version` or
+/// `get-account-authorization-details` output; a managed policy a role has attached whose
+/// document the file does not hold is named in a note, never judged clean.
+fn load_permissions_output(
+    file: &str,
+    text: &str,
+    in_file: Vec<super::DuplicateName>,
+) -> Result<Vec<LoadedPolicy>, PolicyError> {
+    let raw: RawPermissionsOutput<'_> =
+        serde_json::from_str(text).map_err(|source| PolicyError::Json {
+            file: file.to_string(),
+            source,
+        })?;
+    let (documents, attached) = permissions_documents(&raw);
+    let mut out = Vec::new();
+    for (name, document) in documents {
+        let mut loaded = role_document(file, text, Some(name), document)?;
+        loaded.kind = super::PolicyKind::Permissions;
+        out.push(loaded);
+    }
+    let held: Vec<&str> = out.iter().filter_map(|p| p.name.as_deref()).collect();
+    let missing: Vec<super::Note> = attached
+        .iter()
+        .filter(|(_, arn)| !held.contains(&format!("policy/{arn}").as_str()))
+        .map(|(role, arn)| {
+            super::Note::new(format!(
+                "role {role} has the managed policy {arn} attached, whose document this file does not hold: it is not judged"
+            ))
+        })
+        .collect();
+    if out.is_empty() && missing.is_empty() {
+        return Err(PolicyError::NotAPolicy {
+            file: file.to_string(),
+            reason: "found no policy document in this output".into(),
+        });
+    }
+    if !missing.is_empty() {
+        out.push(LoadedPolicy {
+            file: file.to_string(),
+            name: Some("attached managed policies".into()),
+            document: PolicyDocument {
+                version: None,
+                statements: Vec::new(),
+            },
+            notes: missing,
+            duplicates: Vec::new(),
+            kind: super::PolicyKind::Permissions,
+        });
+    }
     if let Some(first) = out.first_mut() {
         first.duplicates.extend(in_file);
         first.duplicates.dedup();

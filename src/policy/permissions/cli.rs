@@ -1,0 +1,110 @@
+//! Arguments of `oidc-assume policy permissions check`, and what it does with them.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::{Catalogue, check_policies, rules};
+use crate::policy::PolicyError;
+use crate::policy::check::has_errors;
+use crate::policy::cli::{CheckFormat, PolicyExit, read_stdin};
+use crate::policy::load::load_each;
+use crate::policy::{output, sarif};
+
+/// `policy permissions ...`.
+#[derive(Debug, Subcommand)]
+pub enum PermissionsCommand {
+    /// Check that permissions policies grant reads only, by AWS's catalogue of actions.
+    Check(PermissionsCheckArgs),
+}
+
+/// What the role is meant to do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// Read only: any Write, Permissions management or Tagging action is an error.
+    #[default]
+    ReadOnly,
+}
+
+/// `policy permissions check FILE...`.
+#[derive(Debug, Args)]
+pub struct PermissionsCheckArgs {
+    /// Permissions policies: IAM JSON, `aws iam get-role-policy`, `get-policy-version` or
+    /// `get-account-authorization-details` output, .tf files or module directories; `-` reads
+    /// standard input.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// What the role may do.
+    #[arg(long, value_enum, default_value_t)]
+    pub profile: Profile,
+    /// Judge with this action table (the form of data/aws-iam/actions.txt) instead of the one
+    /// the binary holds.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: CheckFormat,
+}
+
+/// Runs `policy permissions ...`.
+pub fn run(
+    command: PermissionsCommand,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+) -> Result<PolicyExit, PolicyError> {
+    match command {
+        PermissionsCommand::Check(args) => check(args, stdin, out),
+    }
+}
+
+fn catalogue(data: Option<&PathBuf>) -> Result<Catalogue, PolicyError> {
+    match data {
+        None => Catalogue::embedded().map_err(PolicyError::Usage),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
+                file: path.display().to_string(),
+                source,
+            })?;
+            Catalogue::parse(&text)
+                .map_err(|why| PolicyError::Usage(format!("--data {}: {why}", path.display())))
+        }
+    }
+}
+
+fn check(
+    args: PermissionsCheckArgs,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+) -> Result<PolicyExit, PolicyError> {
+    let Profile::ReadOnly = args.profile;
+    let catalogue = catalogue(args.data.as_ref())?;
+    let mut policies = Vec::new();
+    let mut problems = Vec::new();
+    for loaded in load_each(&args.files, &mut || read_stdin(stdin)) {
+        match loaded.result {
+            Ok(found) => policies.extend(found.into_iter().filter(super::may_be_permissions)),
+            Err(e) => problems.push((loaded.file, e.to_string())),
+        }
+    }
+    let findings = check_policies(&policies, &catalogue);
+    let report = output::Report {
+        data: Some(&catalogue.source),
+        findings: &findings,
+        policies: policies.len(),
+        not_fully_judged: policies.iter().filter(|p| !p.notes.is_empty()).count(),
+        problems: &problems,
+    };
+    match args.format {
+        CheckFormat::Text => output::write_text(out, &report)?,
+        CheckFormat::Json => output::write_json(out, &report)?,
+        CheckFormat::Sarif => sarif::write_sarif(out, rules::RULES, &findings, &problems)?,
+    }
+    Ok(if !problems.is_empty() {
+        PolicyExit::Unreadable
+    } else if has_errors(&findings) {
+        PolicyExit::Findings
+    } else {
+        PolicyExit::Clean
+    })
+}

@@ -1,0 +1,94 @@
+//! The rules `policy permissions check` applies, with their ids and severities.
+
+use crate::policy::check::{Rule, Severity};
+
+const fn rule(
+    id: &'static str,
+    name: &'static str,
+    severity: Severity,
+    summary: &'static str,
+) -> Rule {
+    Rule {
+        id,
+        name,
+        severity,
+        summary,
+    }
+}
+
+/// `Allow` with `NotAction`.
+pub const ALLOW_NOT_ACTION: Rule = rule(
+    "OA-P001",
+    "allow-not-action",
+    Severity::Error,
+    "An Allow statement with NotAction grants every action not listed, in every service, including services AWS adds later.",
+);
+/// `Allow` with `NotResource`.
+pub const ALLOW_NOT_RESOURCE: Rule = rule(
+    "OA-P002",
+    "allow-not-resource",
+    Severity::Error,
+    "An Allow statement with NotResource grants its actions on every resource but those listed, including resources created later.",
+);
+/// An action that changes something.
+pub const WRITE: Rule = rule(
+    "OA-P003",
+    "not-read-only",
+    Severity::Error,
+    "An allowed action has the access level Write, Permissions management or Tagging in AWS's Service Authorization Reference: the role is not read-only. A condition on the Allow does not change that.",
+);
+/// A read that returns content or a credential.
+pub const CONTENT_READ: Rule = rule(
+    "OA-P004",
+    "reads-content",
+    Severity::Warning,
+    "An allowed Read or List action returns content or a credential (object contents, secret values, parameters, messages, code, user data): read-only does not mean harmless.",
+);
+/// A wildcard in `Action`.
+pub const ACTION_WILDCARD: Rule = rule(
+    "OA-P005",
+    "action-wildcard",
+    Severity::Warning,
+    "An Action pattern with `*` or `?` matches the actions AWS lists today and every action it adds later under that name.",
+);
+/// `"Resource": "*"` on an action that can be scoped.
+pub const RESOURCE_WILDCARD: Rule = rule(
+    "OA-P006",
+    "resource-wildcard",
+    Severity::Note,
+    "An allowed action that supports resource ARNs is granted on `\"Resource\": \"*\"`: every resource of its type.",
+);
+/// An action or service the catalogue does not know.
+pub const UNKNOWN_ACTION: Rule = rule(
+    "OA-P007",
+    "unknown-action",
+    Severity::Warning,
+    "An Action names no action of AWS's catalogue (a typo, a retired action or service, or data older than the action): it grants nothing today and is not judged.",
+);
+/// Something the loader could not resolve.
+pub const UNRESOLVED: Rule = rule(
+    "OA-P008",
+    "not-judged",
+    Severity::Warning,
+    "A part of the input could not be resolved (a Terraform expression, an attached managed policy whose document is not given): it is named, never judged clean.",
+);
+/// A name given twice in one JSON object.
+pub const DUPLICATE_NAME: Rule = rule(
+    "OA-P009",
+    "duplicate-name",
+    Severity::Error,
+    "A name is given twice in one JSON object of the policy: parsers disagree on which one counts, so the document is ambiguous.",
+);
+
+/// Every rule, in id order.
+pub const RULES: &[Rule] = &[
+    ALLOW_NOT_ACTION,
+    ALLOW_NOT_RESOURCE,
+    WRITE,
+    CONTENT_READ,
+    ACTION_WILDCARD,
+    RESOURCE_WILDCARD,
+    UNKNOWN_ACTION,
+    UNRESOLVED,
+    DUPLICATE_NAME,
+];
