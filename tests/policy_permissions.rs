@@ -49,7 +49,7 @@ fn every_corpus_case_raises_exactly_its_rules() {
         &std::fs::read_to_string(dir.join("expected.json")).expect("manifest"),
     )
     .expect("JSON");
-    assert!(manifest.len() >= 15, "{} cases", manifest.len());
+    assert!(manifest.len() >= 21, "{} cases", manifest.len());
     let mut failures = Vec::new();
     for (file, expected) in &manifest {
         assert!(
@@ -63,7 +63,13 @@ fn every_corpus_case_raises_exactly_its_rules() {
             .map(|r| r.as_str().expect("a rule id").to_owned())
             .collect();
         let path = dir.join(file);
-        let (code, report) = check(&[path.to_str().expect("UTF-8 path")]);
+        let mut args: Vec<&str> = expected
+            .get("args")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(|v| v.as_str().expect("an argument")).collect())
+            .unwrap_or_default();
+        args.push(path.to_str().expect("UTF-8 path"));
+        let (code, report) = check(&args);
         let got = rules(&report);
         if got != want {
             failures.push(format!("{file}: raised {got:?}, expected {want:?}"));
@@ -191,6 +197,53 @@ resource "aws_iam_role_policy" "plan" {
         report["findings"][0]["location"]["policy"],
         "aws_iam_role_policy.plan"
     );
+}
+
+#[test]
+fn the_plan_role_is_clean_under_the_plan_profile() {
+    let plan = [
+        "--profile",
+        "plan",
+        "--state",
+        "s3://acme-terraform-state/waf/terraform.tfstate",
+    ];
+    let (code, report) = check(&[&plan[..], &["examples/iam/plan-role-permissions.json"]].concat());
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(
+        (
+            report["counts"]["error"].as_u64(),
+            report["counts"]["warning"].as_u64()
+        ),
+        (Some(0), Some(0)),
+        "{report}"
+    );
+    let (_, report) = check(&[&plan[..], &["examples/terraform"]].concat());
+    for finding in report["findings"].as_array().expect("findings") {
+        if finding["location"]["policy"] == "data.aws_iam_policy_document.plan_permissions" {
+            assert_eq!(finding["severity"], "note", "{finding}");
+        }
+    }
+    // The profile's options need the profile, and the profile needs the state.
+    for args in [
+        &[
+            "--state",
+            "s3://b/k",
+            "examples/iam/plan-role-permissions.json",
+        ][..],
+        &[
+            "--profile",
+            "plan",
+            "examples/iam/plan-role-permissions.json",
+        ][..],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_oidc-assume"))
+            .args(["policy", "permissions", "check"])
+            .args(args)
+            .current_dir(repo())
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::{Catalogue, check_policies, rules};
+use super::{Catalogue, PlanState, check_policies, rules};
 use crate::policy::PolicyError;
 use crate::policy::check::has_errors;
 use crate::policy::cli::{CheckFormat, PolicyExit, read_stdin};
@@ -25,6 +25,8 @@ pub enum Profile {
     /// Read only: any Write, Permissions management or Tagging action is an error.
     #[default]
     ReadOnly,
+    /// `terraform plan` with an S3 backend: read only, plus what the backend needs (--state).
+    Plan,
 }
 
 /// `policy permissions check FILE...`.
@@ -38,6 +40,15 @@ pub struct PermissionsCheckArgs {
     /// What the role may do.
     #[arg(long, value_enum, default_value_t)]
     pub profile: Profile,
+    /// With --profile plan: the state, `s3://BUCKET/KEY`.
+    #[arg(long, value_name = "S3_URL")]
+    pub state: Option<String>,
+    /// With --profile plan: the DynamoDB lock table's name, for a backend that locks there.
+    #[arg(long, value_name = "NAME")]
+    pub lock_table: Option<String>,
+    /// With --profile plan: the ARN of a KMS key the state is encrypted with (repeatable).
+    #[arg(long, value_name = "ARN")]
+    pub kms_key: Vec<String>,
     /// Judge with this action table (the form of data/aws-iam/actions.txt) instead of the one
     /// the binary holds.
     #[arg(long, value_name = "FILE")]
@@ -55,6 +66,26 @@ pub fn run(
 ) -> Result<PolicyExit, PolicyError> {
     match command {
         PermissionsCommand::Check(args) => check(args, stdin, out),
+    }
+}
+
+fn profile(args: &PermissionsCheckArgs) -> Result<super::Profile, PolicyError> {
+    let plan_only = args.state.is_some() || args.lock_table.is_some() || !args.kms_key.is_empty();
+    match args.profile {
+        Profile::ReadOnly if plan_only => Err(PolicyError::Usage(
+            "--state, --lock-table and --kms-key describe a plan role's backend: add --profile plan"
+                .into(),
+        )),
+        Profile::ReadOnly => Ok(super::Profile::ReadOnly),
+        Profile::Plan => {
+            let state = args.state.as_deref().ok_or_else(|| {
+                PolicyError::Usage("--profile plan needs --state s3://BUCKET/KEY".into())
+            })?;
+            let mut plan = PlanState::parse(state).map_err(PolicyError::Usage)?;
+            plan.lock_table = args.lock_table.clone();
+            plan.kms_keys = args.kms_key.clone();
+            Ok(super::Profile::Plan(plan))
+        }
     }
 }
 
@@ -77,7 +108,7 @@ fn check(
     stdin: &mut dyn Read,
     out: &mut dyn Write,
 ) -> Result<PolicyExit, PolicyError> {
-    let Profile::ReadOnly = args.profile;
+    let profile = profile(&args)?;
     let catalogue = catalogue(args.data.as_ref())?;
     let mut policies = Vec::new();
     let mut problems = Vec::new();
@@ -87,7 +118,7 @@ fn check(
             Err(e) => problems.push((loaded.file, e.to_string())),
         }
     }
-    let findings = check_policies(&policies, &catalogue);
+    let findings = check_policies(&policies, &catalogue, &profile);
     let report = output::Report {
         data: Some(&catalogue.source),
         findings: &findings,

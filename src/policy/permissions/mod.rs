@@ -13,6 +13,7 @@
 pub mod catalogue;
 pub mod cli;
 mod content;
+pub mod plan;
 pub mod rules;
 
 use crate::policy::check::{Finding, Location, Rule};
@@ -21,12 +22,26 @@ use crate::policy::matching::{action_matches, like};
 use crate::policy::model::{Effect, Statement};
 pub use catalogue::{Action, Catalogue, Levels};
 pub use content::{CONTENT_READS, ContentRead, content_read};
+pub use plan::{Exception, PlanState};
+
+/// What the role is meant to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Profile {
+    /// Reads only.
+    ReadOnly,
+    /// `terraform plan` with an S3 backend: reads, plus what the backend needs.
+    Plan(PlanState),
+}
 
 /// The most actions a message lists before it says how many more there are.
 const LISTED: usize = 8;
 
 /// Checks the permissions policies among `policies` (trust policies are left to `policy check`).
-pub fn check_policies(policies: &[LoadedPolicy], catalogue: &Catalogue) -> Vec<Finding> {
+pub fn check_policies(
+    policies: &[LoadedPolicy],
+    catalogue: &Catalogue,
+    profile: &Profile,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for p in policies.iter().filter(|p| may_be_permissions(p)) {
         let base = Location {
@@ -76,7 +91,7 @@ pub fn check_policies(policies: &[LoadedPolicy], catalogue: &Catalogue) -> Vec<F
                 line: st.line.or(base.line),
                 ..base.clone()
             };
-            check_statement(st, &denies, catalogue, &loc, &mut out);
+            check_statement(st, &denies, catalogue, profile, &loc, &mut out);
         }
     }
     out
@@ -111,12 +126,14 @@ struct Granted<'a> {
     writes: Vec<&'a Action>,
     content: Vec<(&'a Action, &'static ContentRead)>,
     everywhere: Vec<&'a Action>,
+    backend: Vec<(&'a Action, Exception)>,
 }
 
 fn check_statement(
     st: &Statement,
     denies: &[&Statement],
     catalogue: &Catalogue,
+    profile: &Profile,
     loc: &Location,
     out: &mut Vec<Finding>,
 ) {
@@ -195,6 +212,12 @@ fn check_statement(
             if denied(action, &st.resources, denies) {
                 continue;
             }
+            if let Profile::Plan(state) = profile
+                && let Some(exception) = state.classify(&action.name, &st.resources)
+            {
+                granted.backend.push((action, exception));
+                continue;
+            }
             if action.levels.changes_anything() {
                 granted.writes.push(action);
             } else if let Some(entry) = content_read(&action.name) {
@@ -242,6 +265,7 @@ fn check_statement(
             "scope them to the resources the job must read, or remove them",
         );
     }
+    backend_findings(&granted.backend, st, loc, out);
     if !granted.everywhere.is_empty() {
         push(
             out,
@@ -254,6 +278,48 @@ fn check_statement(
             ),
             "name the resources (ARNs) where you can",
         );
+    }
+}
+
+/// The `plan` profile's findings for what the backend needs, one per action.
+fn backend_findings(
+    backend: &[(&Action, Exception)],
+    st: &Statement,
+    loc: &Location,
+    out: &mut Vec<Finding>,
+) {
+    let interpolated = if st.resources.iter().any(|r| plan::has_interpolation(r)) {
+        " (a Terraform interpolation in the ARN is taken to match any partition, region or account)"
+    } else {
+        ""
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    for (action, exception) in backend {
+        if seen.contains(&action.name.as_str()) {
+            continue;
+        }
+        seen.push(&action.name);
+        let (rule, message, fix) = match exception {
+            Exception::StateRead(what) => (
+                rules::STATE_READ,
+                format!("{} {what}{interpolated}", action.name),
+                "nothing to change: Terraform's S3 backend needs it".to_owned(),
+            ),
+            Exception::LockWrite(what) => (
+                rules::LOCK_WRITE,
+                format!("{} ({}) {what}{interpolated}", action.name, action.levels.names()),
+                "run `terraform plan -lock=false` on pull requests and drop the lock permissions, or accept this named exception".to_owned(),
+            ),
+            Exception::OtherStates => (
+                rules::OTHER_STATES,
+                format!(
+                    "{} on {:?} reads more of the state bucket than the state object: other workspaces' states",
+                    action.name, st.resources
+                ),
+                "allow s3:GetObject on the state object's ARN only".to_owned(),
+            ),
+        };
+        push(out, rule, loc.clone(), message, fix);
     }
 }
 

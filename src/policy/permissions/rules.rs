@@ -80,6 +80,28 @@ pub const DUPLICATE_NAME: Rule = rule(
     "A name is given twice in one JSON object of the policy: parsers disagree on which one counts, so the document is ambiguous.",
 );
 
+/// `plan`: what the S3 backend needs to read the state.
+pub const STATE_READ: Rule = rule(
+    "OA-P010",
+    "backend-read",
+    Severity::Note,
+    "Under --profile plan: listing the state bucket, reading exactly the state object, reading the DynamoDB lock table or decrypting with the state's KMS key, as Terraform's S3 backend needs.",
+);
+/// `plan`: lock writes.
+pub const LOCK_WRITE: Rule = rule(
+    "OA-P011",
+    "backend-lock-write",
+    Severity::Warning,
+    "Under --profile plan: writes to the state's lock (the .tflock object or the DynamoDB lock table) are real writes: a pull request can take the lock, or remove the one a running apply holds; `terraform plan -lock=false` needs none.",
+);
+/// `plan`: reading more of the state bucket than the state.
+pub const OTHER_STATES: Rule = rule(
+    "OA-P012",
+    "other-states",
+    Severity::Warning,
+    "Under --profile plan: s3:GetObject on more of the state bucket than the state object reads other workspaces' states, which can hold secrets.",
+);
+
 /// Every rule, in id order.
 pub const RULES: &[Rule] = &[
     ALLOW_NOT_ACTION,
@@ -91,4 +113,7 @@ pub const RULES: &[Rule] = &[
     UNKNOWN_ACTION,
     UNRESOLVED,
     DUPLICATE_NAME,
+    STATE_READ,
+    LOCK_WRITE,
+    OTHER_STATES,
 ];
