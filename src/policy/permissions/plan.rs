@@ -94,7 +94,7 @@ impl PlanState {
             {
                 Some(Exception::OtherStates)
             }
-            "s3:PutObject" | "s3:DeleteObject" if only(&[lock.clone()]) => {
+            "s3:PutObject" | "s3:DeleteObject" if only(std::slice::from_ref(&lock)) => {
                 Some(Exception::LockWrite(
                     "writes or deletes the S3 lock file: a pull request can take the lock, or remove the one a running apply holds",
                 ))
