@@ -274,3 +274,94 @@ fn the_example_roles_plan_reads_and_apply_writes() {
         "{report}"
     );
 }
+
+/// Runs `policy permissions explain`; (exit code, text).
+fn explain(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_oidc-assume"))
+        .args(["policy", "permissions", "explain"])
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().expect("an exit code"),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn explain_allows_every_write_check_names_and_none_a_deny_removes() {
+    let dir = repo().join("tests/policy-permissions");
+    let mut checked = 0;
+    for file in [
+        "kms-decrypt.json",
+        "get-verbs-that-write.json",
+        "sts-get-wildcard-writes.json",
+        "deny-conditional.json",
+        "allow-condition-does-not-help.json",
+        "case-insensitive.json",
+    ] {
+        let path = dir.join(file);
+        let path = path.to_str().expect("UTF-8");
+        let (_, report) = check(&[path]);
+        for finding in report["findings"].as_array().expect("findings") {
+            if finding["rule"] != "OA-P003" {
+                continue;
+            }
+            let message = finding["message"].as_str().expect("message");
+            let listed = message.split_once(": ").expect("a list").1;
+            for item in listed.split(", ") {
+                let action = item.split(' ').next().expect("an action");
+                let (code, text) = explain(&[path, "--action", action]);
+                assert_eq!(code, 0, "{file}: check names {action} as allowed: {text}");
+                assert!(text.contains("ALLOWED by"), "{text}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 8, "{checked} actions compared");
+    let denied = dir.join("deny-unconditional.json");
+    let (code, text) = explain(&[denied.to_str().expect("UTF-8"), "--action", "s3:PutObject"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("DENIED by"), "{text}");
+    // A pattern is expanded, each action with its levels.
+    let (code, text) = explain(&[
+        dir.join("sts-get-wildcard-writes.json")
+            .to_str()
+            .expect("UTF-8"),
+        "--action",
+        "sts:Get*",
+    ]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("sts:Get* matches 7 actions"), "{text}");
+    assert!(
+        text.contains("sts:GetFederationToken (Write): ALLOWED by"),
+        "{text}"
+    );
+}
+
+#[test]
+fn explain_and_the_plan_profile_agree_on_interpolated_arns() {
+    let (code, text) = explain(&[
+        "examples/terraform",
+        "--name",
+        "plan_permissions",
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::acme-terraform-state/waf/terraform.tfstate",
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = explain(&[
+        "examples/terraform",
+        "--name",
+        "plan_permissions",
+        "--action",
+        "s3:PutObject",
+    ]);
+    assert_eq!(code, 1, "{text}");
+}

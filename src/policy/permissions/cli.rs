@@ -17,6 +17,29 @@ use crate::policy::{output, sarif};
 pub enum PermissionsCommand {
     /// Check that permissions policies grant reads only, by AWS's catalogue of actions.
     Check(PermissionsCheckArgs),
+    /// Whether the policies allow an action (or each action of a pattern), and why.
+    Explain(PermissionsExplainArgs),
+}
+
+/// `policy permissions explain FILE... --action SERVICE:ACTION`.
+#[derive(Debug, Args)]
+pub struct PermissionsExplainArgs {
+    /// The role's permissions policies, in any form `check` reads; all of them count together.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The action, or a pattern (`s3:Get*`) to expand against AWS's catalogue.
+    #[arg(long, value_name = "SERVICE:ACTION")]
+    pub action: String,
+    /// The resource ARN asked about; default `*` (any resource a statement names).
+    #[arg(long, value_name = "ARN", default_value = "*")]
+    pub resource: String,
+    /// Only the policies whose name is or ends with this (e.g. `plan_permissions`), when the
+    /// files hold several roles' policies.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Judge with this action table instead of the one the binary holds.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
 }
 
 /// What the role is meant to do.
@@ -66,6 +89,7 @@ pub fn run(
 ) -> Result<PolicyExit, PolicyError> {
     match command {
         PermissionsCommand::Check(args) => check(args, stdin, out),
+        PermissionsCommand::Explain(args) => explain(args, stdin, out),
     }
 }
 
@@ -137,5 +161,58 @@ fn check(
         PolicyExit::Findings
     } else {
         PolicyExit::Clean
+    })
+}
+
+fn explain(
+    args: PermissionsExplainArgs,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+) -> Result<PolicyExit, PolicyError> {
+    let catalogue = catalogue(args.data.as_ref())?;
+    let mut policies = Vec::new();
+    for loaded in load_each(&args.files, &mut || read_stdin(stdin)) {
+        policies.extend(loaded.result?.into_iter().filter(|p| p.is_permissions()));
+    }
+    let policies: Vec<&crate::policy::load::LoadedPolicy> = policies
+        .iter()
+        .filter(|p| {
+            args.name.as_deref().is_none_or(|want| {
+                p.name
+                    .as_deref()
+                    .is_some_and(|n| n == want || n.ends_with(&format!(".{want}")))
+            })
+        })
+        .collect();
+    if policies.is_empty() {
+        return Err(PolicyError::Usage(match &args.name {
+            Some(name) => format!("no permissions policy named {name:?} in the files given"),
+            None => "the files given hold no permissions policy".into(),
+        }));
+    }
+    let mut text = String::new();
+    if policies.len() > 1 {
+        let names: Vec<String> = policies
+            .iter()
+            .map(|p| {
+                format!("{} {}", p.file, p.name.as_deref().unwrap_or(""))
+                    .trim()
+                    .to_owned()
+            })
+            .collect();
+        text.push_str(&format!(
+            "policies counted together, as one role's: {} (pick one role's with --name)\n",
+            names.join(", ")
+        ));
+    }
+    let (report, allowed) =
+        super::explain::explain(&policies, &catalogue, &args.action, &args.resource);
+    text.push_str(&report);
+    out.write_all(text.as_bytes())
+        .map_err(PolicyError::Output)?;
+    Ok(if allowed {
+        PolicyExit::Admitted
+    } else {
+        PolicyExit::Refused
     })
 }

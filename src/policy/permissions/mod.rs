@@ -13,6 +13,7 @@
 pub mod catalogue;
 pub mod cli;
 mod content;
+pub mod explain;
 pub mod plan;
 pub mod rules;
 

@@ -127,6 +127,23 @@ impl PlanState {
     }
 }
 
+/// `resource` with each Terraform interpolation (`${...}`) turned into `*`: it matches any
+/// value there, as the permissions check takes it to.
+pub fn interpolations_as_wildcards(resource: &str) -> String {
+    let mut out = String::with_capacity(resource.len());
+    let mut rest = resource;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push('*');
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// True when a resource writes its partition, region or account as an interpolation.
 pub fn has_interpolation(resource: &str) -> bool {
     resource.contains("${")
