@@ -328,16 +328,27 @@ fn check(
         not_fully_judged: policies.iter().filter(|p| !p.fully_judged()).count(),
         problems: &problems,
     };
-    match args.format {
-        CheckFormat::Text => output::write_text(out, &report)?,
-        CheckFormat::Json => output::write_json(out, &report)?,
+    finish_check(out, args.format, &report, crate::policy::check::RULES)
+}
+
+/// Writes a check's report in `format` (SARIF with the rules of `rule_table`) and says how the
+/// check ended: unreadable files first, then error findings.
+pub(crate) fn finish_check(
+    out: &mut dyn Write,
+    format: CheckFormat,
+    report: &output::Report<'_>,
+    rule_table: &[crate::policy::check::Rule],
+) -> Result<PolicyExit, PolicyError> {
+    match format {
+        CheckFormat::Text => output::write_text(out, report)?,
+        CheckFormat::Json => output::write_json(out, report)?,
         CheckFormat::Sarif => {
-            sarif::write_sarif(out, crate::policy::check::RULES, &findings, &problems)?
+            sarif::write_sarif(out, rule_table, report.findings, report.problems)?
         }
     }
-    Ok(if !problems.is_empty() {
+    Ok(if !report.problems.is_empty() {
         PolicyExit::Unreadable
-    } else if has_errors(&findings) {
+    } else if has_errors(report.findings) {
         PolicyExit::Findings
     } else {
         PolicyExit::Clean

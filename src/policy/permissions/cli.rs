@@ -7,10 +7,9 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::{Catalogue, PlanState, check_policies, rules};
 use crate::policy::PolicyError;
-use crate::policy::check::has_errors;
-use crate::policy::cli::{CheckFormat, PolicyExit, read_stdin};
+use crate::policy::cli::{CheckFormat, PolicyExit, finish_check, read_stdin};
 use crate::policy::load::load_each;
-use crate::policy::{output, sarif};
+use crate::policy::output;
 
 /// `policy permissions ...`.
 #[derive(Debug, Subcommand)]
@@ -150,18 +149,7 @@ fn check(
         not_fully_judged: policies.iter().filter(|p| !p.notes.is_empty()).count(),
         problems: &problems,
     };
-    match args.format {
-        CheckFormat::Text => output::write_text(out, &report)?,
-        CheckFormat::Json => output::write_json(out, &report)?,
-        CheckFormat::Sarif => sarif::write_sarif(out, rules::RULES, &findings, &problems)?,
-    }
-    Ok(if !problems.is_empty() {
-        PolicyExit::Unreadable
-    } else if has_errors(&findings) {
-        PolicyExit::Findings
-    } else {
-        PolicyExit::Clean
-    })
+    finish_check(out, args.format, &report, rules::RULES)
 }
 
 fn explain(
