@@ -3,7 +3,7 @@
 
 mod policy_support;
 
-use policy_support::{corpus, manifest, policy, rule_ids};
+use policy_support::{corpus, manifest, policy, rule_ids, sarif_schema_violations};
 
 #[test]
 fn corpus_findings_match_manifest() {
@@ -184,20 +184,6 @@ fn get_role_output_is_read_encoded_or_not() {
     let text = std::fs::read_to_string(corpus("json/get-role-encoded.json")).expect("read");
     let (code, out) = policy(&["check", "-"], &text);
     assert_eq!(code, 1, "{out}");
-}
-
-/// Every violation of the OASIS SARIF 2.1.0 schema (vendored under tests/sarif, see its README)
-/// by `log`, as "instance path: message".
-fn sarif_schema_violations(log: &serde_json::Value) -> Vec<String> {
-    let text =
-        std::fs::read_to_string(policy_support::root().join("tests/sarif/sarif-schema-2.1.0.json"))
-            .expect("vendored SARIF schema");
-    let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
-    let validator = jsonschema::draft4::new(&schema).expect("the schema compiles");
-    validator
-        .iter_errors(log)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect()
 }
 
 #[test]

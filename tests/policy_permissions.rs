@@ -3,6 +3,8 @@
 //! decides it), the inputs it reads besides plain JSON, its report's envelope, and the example
 //! roles.
 
+mod policy_support;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -364,4 +366,67 @@ fn explain_and_the_plan_profile_agree_on_interpolated_arns() {
         "s3:PutObject",
     ]);
     assert_eq!(code, 1, "{text}");
+}
+
+#[test]
+fn sarif_is_valid_2_1_0_with_the_permissions_rules() {
+    let out = Command::new(env!("CARGO_BIN_EXE_oidc-assume"))
+        .args(["policy", "permissions", "check", "--format", "sarif"])
+        .args([
+            "tests/policy-permissions/kms-decrypt.json",
+            "tests/policy-permissions/secrets-read.json",
+            "tests/policy-permissions/resource-star-scopable.json",
+            "examples/terraform",
+            "/nonexistent/policy.json",
+        ])
+        .current_dir(repo())
+        .output()
+        .expect("the binary runs");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unreadable file exits 2: {text}"
+    );
+    let log: Value = serde_json::from_str(&text).expect("SARIF is JSON");
+    let problems = policy_support::sarif_schema_violations(&log);
+    assert!(
+        problems.is_empty(),
+        "not valid SARIF 2.1.0:\n{}\n{text}",
+        problems.join("\n")
+    );
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    let ids: Vec<&str> = rules
+        .iter()
+        .map(|r| r["id"].as_str().expect("id"))
+        .collect();
+    let expected: Vec<&str> = oidc_assume::policy::permissions::rules::RULES
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, expected, "the permissions rules, not the trust rules");
+    let results = run["results"].as_array().expect("results");
+    let levels: Vec<&str> = results
+        .iter()
+        .map(|r| r["level"].as_str().expect("level"))
+        .collect();
+    for level in ["error", "warning", "note"] {
+        assert!(levels.contains(&level), "a {level} result: {text}");
+    }
+    for r in results {
+        let index = r["ruleIndex"].as_u64().expect("index") as usize;
+        assert_eq!(rules[index]["id"], r["ruleId"]);
+        let location = &r["locations"][0]["physicalLocation"];
+        assert!(location["artifactLocation"]["uri"].is_string(), "{r}");
+    }
+    let invocation = &run["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(
+        invocation["toolExecutionNotifications"]
+            .as_array()
+            .expect("notes")
+            .len(),
+        1
+    );
 }

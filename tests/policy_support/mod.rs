@@ -73,3 +73,16 @@ pub fn rule_ids(json_out: &str) -> Vec<String> {
     ids.sort();
     ids
 }
+
+/// Every violation of the OASIS SARIF 2.1.0 schema (vendored under tests/sarif, see its README)
+/// by `log`, as "instance path: message".
+pub fn sarif_schema_violations(log: &serde_json::Value) -> Vec<String> {
+    let text = std::fs::read_to_string(root().join("tests/sarif/sarif-schema-2.1.0.json"))
+        .expect("vendored SARIF schema");
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
+    let validator = jsonschema::draft4::new(&schema).expect("the schema compiles");
+    validator
+        .iter_errors(log)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
