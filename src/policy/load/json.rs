@@ -363,11 +363,7 @@ fn load_permissions_output(
     let missing: Vec<super::Note> = attached
         .iter()
         .filter(|(_, arn)| !held.contains(&format!("policy/{arn}").as_str()))
-        .map(|(role, arn)| {
-            super::Note::new(format!(
-                "role {role} has the managed policy {arn} attached, whose document this file does not hold: it is not judged"
-            ))
-        })
+        .map(|(role, arn)| super::Note::attached(None, &format!("role {role}"), arn))
         .collect();
     if out.is_empty() && missing.is_empty() {
         return Err(PolicyError::NotAPolicy {

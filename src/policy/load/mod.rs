@@ -130,15 +130,24 @@ pub struct Note {
     pub message: String,
     /// 1-based line, when known.
     pub line: Option<usize>,
+    /// A managed policy attached to the role whose document the input does not hold, which
+    /// `policy permissions` resolves when it ships the document.
+    pub attached: Option<Attached>,
+}
+
+/// A managed policy attached to a role, by its ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attached {
+    /// The policy's ARN.
+    pub arn: String,
+    /// What attaches it: `role NAME`, `aws_iam_role_policy_attachment.NAME`, ...
+    pub by: String,
 }
 
 impl Note {
     /// A note without a line of its own.
     pub fn new(message: impl Into<String>) -> Note {
-        Note {
-            message: message.into(),
-            line: None,
-        }
+        Note::at(None, message)
     }
 
     /// A note at `line`.
@@ -146,6 +155,24 @@ impl Note {
         Note {
             message: message.into(),
             line,
+            attached: None,
+        }
+    }
+
+    /// The managed policy `arn`, attached by `by` (at `line`), whose document the input does
+    /// not hold.
+    pub fn attached(line: Option<usize>, by: &str, arn: &str) -> Note {
+        Note {
+            attached: Some(Attached {
+                arn: arn.to_owned(),
+                by: by.to_owned(),
+            }),
+            ..Note::at(
+                line,
+                format!(
+                    "{by} has the managed policy {arn} attached, whose document the input does not hold: it is not judged"
+                ),
+            )
         }
     }
 }

@@ -87,10 +87,24 @@ pub fn load_terraform_texts(
                 (
                     "resource",
                     [
+                        resource @ ("aws_iam_role_policy_attachment"
+                        | "aws_iam_policy_attachment"
+                        | "aws_iam_role_policy_attachments_exclusive"),
+                        name,
+                    ],
+                ) => {
+                    out.extend(attachments::attached(&scope, file, resource, name, block));
+                }
+                (
+                    "resource",
+                    [
                         resource @ ("aws_iam_role" | "aws_iam_role_policy" | "aws_iam_policy"),
                         name,
                     ],
                 ) => {
+                    if *resource == "aws_iam_role" {
+                        out.extend(attachments::attached(&scope, file, resource, name, block));
+                    }
                     let (attribute, kind) = if *resource == "aws_iam_role" {
                         ("assume_role_policy", PolicyKind::Trust)
                     } else {
@@ -506,5 +520,6 @@ fn jsonencode_spans(expr: &Expression, text: &str) -> SpanHints {
     hints
 }
 
+mod attachments;
 #[cfg(test)]
 mod tests;

@@ -178,15 +178,23 @@ impl Catalogue {
     /// IAM's `Action` element).
     pub fn expand(&self, pattern: &str) -> Expansion<'_> {
         let service_pattern = pattern.split_once(':').map_or(pattern, |(p, _)| p);
-        let mut actions = Vec::new();
-        let mut unknown_service = true;
-        for (prefix, list) in &self.services {
-            if !action_matches(service_pattern, prefix) {
-                continue;
-            }
-            unknown_service = false;
-            actions.extend(list.iter().filter(|a| action_matches(pattern, &a.name)));
-        }
+        let lists: Vec<&Vec<Action>> = if service_pattern.contains(['*', '?']) {
+            self.services
+                .iter()
+                .filter(|(prefix, _)| action_matches(service_pattern, prefix))
+                .map(|(_, list)| list)
+                .collect()
+        } else {
+            self.services
+                .get(&service_pattern.to_ascii_lowercase())
+                .into_iter()
+                .collect()
+        };
+        let unknown_service = lists.is_empty();
+        let actions = lists
+            .into_iter()
+            .flat_map(|list| list.iter().filter(|a| action_matches(pattern, &a.name)))
+            .collect();
         Expansion {
             actions,
             unknown_service,

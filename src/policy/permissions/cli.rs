@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::{Catalogue, PlanState, check_policies, rules};
+use super::managed::is_aws_managed;
+use super::{Catalogue, ManagedPolicies, PlanState, check_policies, resolve_attached, rules};
 use crate::policy::PolicyError;
 use crate::policy::cli::{CheckFormat, PolicyExit, finish_check, read_stdin};
-use crate::policy::load::load_each;
+use crate::policy::load::{LoadedPolicy, load_each};
 use crate::policy::output;
 
 /// `policy permissions ...`.
@@ -126,6 +127,73 @@ fn catalogue(data: Option<&PathBuf>) -> Result<Catalogue, PolicyError> {
     }
 }
 
+/// The permissions policies of `files` (an AWS managed policy's ARN stands for its shipped
+/// document), attached AWS managed policies resolved, with the inputs that could not be read,
+/// and the managed policies' source when they were used.
+struct Inputs {
+    policies: Vec<LoadedPolicy>,
+    problems: Vec<(String, PolicyError)>,
+    managed_source: Option<String>,
+}
+
+fn load_inputs(files: &[PathBuf], stdin: &mut dyn Read) -> Inputs {
+    let (arns, paths): (Vec<PathBuf>, Vec<PathBuf>) = files
+        .iter()
+        .cloned()
+        .partition(|f| f.to_str().is_some_and(|f| f.starts_with("arn:")));
+    let mut policies = Vec::new();
+    let mut problems = Vec::new();
+    for loaded in load_each(&paths, &mut || read_stdin(stdin)) {
+        match loaded.result {
+            Ok(found) => policies.extend(found.into_iter().filter(super::may_be_permissions)),
+            Err(e) => problems.push((loaded.file, e)),
+        }
+    }
+    let names_aws_managed = policies.iter().any(|p| {
+        p.notes
+            .iter()
+            .any(|n| n.attached.as_ref().is_some_and(|a| is_aws_managed(&a.arn)))
+    });
+    if arns.is_empty() && !names_aws_managed {
+        return Inputs {
+            policies,
+            problems,
+            managed_source: None,
+        };
+    }
+    let managed = match ManagedPolicies::embedded() {
+        Ok(managed) => managed,
+        Err(e) => {
+            problems.push(("AWS managed policies".into(), PolicyError::Usage(e)));
+            return Inputs {
+                policies,
+                problems,
+                managed_source: None,
+            };
+        }
+    };
+    for arn in arns {
+        let arn = arn.display().to_string();
+        match managed.load_arn(&arn) {
+            Ok(found) => policies.extend(found),
+            Err(why) => problems.push((arn, PolicyError::Usage(why))),
+        }
+    }
+    Inputs {
+        policies: resolve_attached(policies, &managed),
+        problems,
+        managed_source: Some(managed.source),
+    }
+}
+
+/// The data a report states: the catalogue's source, and the managed policies' when used.
+fn data_source(catalogue: &Catalogue, managed: Option<&str>) -> String {
+    match managed {
+        Some(managed) => format!("{}; AWS managed policies: {managed}", catalogue.source),
+        None => catalogue.source.clone(),
+    }
+}
+
 fn check(
     args: PermissionsCheckArgs,
     stdin: &mut dyn Read,
@@ -133,17 +201,19 @@ fn check(
 ) -> Result<PolicyExit, PolicyError> {
     let profile = profile(&args)?;
     let catalogue = catalogue(args.data.as_ref())?;
-    let mut policies = Vec::new();
-    let mut problems = Vec::new();
-    for loaded in load_each(&args.files, &mut || read_stdin(stdin)) {
-        match loaded.result {
-            Ok(found) => policies.extend(found.into_iter().filter(super::may_be_permissions)),
-            Err(e) => problems.push((loaded.file, e.to_string())),
-        }
-    }
+    let Inputs {
+        policies,
+        problems,
+        managed_source,
+    } = load_inputs(&args.files, stdin);
     let findings = check_policies(&policies, &catalogue, &profile);
+    let data = data_source(&catalogue, managed_source.as_deref());
+    let problems: Vec<(String, String)> = problems
+        .into_iter()
+        .map(|(file, e)| (file, e.to_string()))
+        .collect();
     let report = output::Report {
-        data: Some(&catalogue.source),
+        data: Some(&data),
         findings: &findings,
         policies: policies.len(),
         not_fully_judged: policies.iter().filter(|p| !p.notes.is_empty()).count(),
@@ -158,12 +228,17 @@ fn explain(
     out: &mut dyn Write,
 ) -> Result<PolicyExit, PolicyError> {
     let catalogue = catalogue(args.data.as_ref())?;
-    let mut policies = Vec::new();
-    for loaded in load_each(&args.files, &mut || read_stdin(stdin)) {
-        policies.extend(loaded.result?.into_iter().filter(|p| p.is_permissions()));
+    let mut inputs = load_inputs(&args.files, stdin);
+    if !inputs.problems.is_empty() {
+        return Err(match inputs.problems.swap_remove(0) {
+            (file, PolicyError::Usage(why)) => PolicyError::Usage(format!("{file}: {why}")),
+            (_, e) => e,
+        });
     }
-    let policies: Vec<&crate::policy::load::LoadedPolicy> = policies
+    let policies: Vec<&LoadedPolicy> = inputs
+        .policies
         .iter()
+        .filter(|p| super::may_be_permissions(p))
         .filter(|p| {
             args.name.as_deref().is_none_or(|want| {
                 p.name
@@ -193,8 +268,9 @@ fn explain(
             names.join(", ")
         ));
     }
+    let data = data_source(&catalogue, inputs.managed_source.as_deref());
     let (report, allowed) =
-        super::explain::explain(&policies, &catalogue, &args.action, &args.resource);
+        super::explain::explain(&policies, &catalogue, &args.action, &args.resource, &data);
     text.push_str(&report);
     out.write_all(text.as_bytes())
         .map_err(PolicyError::Output)?;

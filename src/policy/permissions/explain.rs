@@ -91,11 +91,16 @@ fn covers_resource(st: &Statement, resource: &str) -> bool {
     hit != st.resources_negated
 }
 
-fn describe(p: &LoadedPolicy, index: usize, st: &Statement) -> String {
+fn describe_policy(p: &LoadedPolicy) -> String {
     let mut s = p.file.clone();
     if let Some(name) = &p.name {
         let _ = write!(s, " {name}");
     }
+    s
+}
+
+fn describe(p: &LoadedPolicy, index: usize, st: &Statement) -> String {
+    let mut s = describe_policy(p);
     let _ = write!(s, " statement {}", index + 1);
     if let Some(sid) = &st.sid {
         let _ = write!(s, " (Sid {sid:?})");
@@ -103,12 +108,14 @@ fn describe(p: &LoadedPolicy, index: usize, st: &Statement) -> String {
     s
 }
 
-/// The report for `pattern`: one line per action it expands to, with levels and verdict.
+/// The report for `pattern`: one line per action it expands to, with levels and verdict, what
+/// was not judged, and `data`, the source of the data the verdicts come from.
 pub fn explain(
     policies: &[&LoadedPolicy],
     catalogue: &Catalogue,
     pattern: &str,
     resource: &str,
+    data: &str,
 ) -> (String, bool) {
     let expansion = catalogue.expand(pattern);
     let mut out = String::new();
@@ -137,7 +144,19 @@ pub fn explain(
         }
     }
     let _ = writeln!(out, "resource: {resource}");
-    let _ = writeln!(out, "data: {}", catalogue.source);
+    let unjudged: Vec<String> = policies
+        .iter()
+        .flat_map(|p| p.notes.iter().map(move |n| (p, n)))
+        .map(|(p, n)| format!("  {}: {}", describe_policy(p), n.message))
+        .collect();
+    if !unjudged.is_empty() {
+        let _ = writeln!(
+            out,
+            "not judged, so a verdict of not allowed holds only for the rest:\n{}",
+            unjudged.join("\n")
+        );
+    }
+    let _ = writeln!(out, "data: {data}");
     (out, any)
 }
 

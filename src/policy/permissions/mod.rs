@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod cli;
 mod content;
 pub mod explain;
+pub mod managed;
 pub mod plan;
 pub mod rules;
 
@@ -23,6 +24,7 @@ use crate::policy::matching::{action_matches, like};
 use crate::policy::model::{Effect, Statement};
 pub use catalogue::{Action, Catalogue, Levels};
 pub use content::{CONTENT_READS, ContentRead, content_read};
+pub use managed::{ManagedPolicies, resolve_attached};
 pub use plan::{Exception, PlanState};
 
 /// What the role is meant to do.

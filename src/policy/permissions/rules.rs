@@ -70,7 +70,7 @@ pub const UNRESOLVED: Rule = rule(
     "OA-P008",
     "not-judged",
     Severity::Warning,
-    "A part of the input could not be resolved (a Terraform expression, an attached managed policy whose document is not given): it is named, never judged clean.",
+    "A part of the input could not be resolved (a Terraform expression, an attached managed policy whose document is neither given nor shipped): it is named, never judged clean.",
 );
 /// A name given twice in one JSON object.
 pub const DUPLICATE_NAME: Rule = rule(
