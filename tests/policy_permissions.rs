@@ -600,3 +600,50 @@ fn explain_judges_an_aws_managed_policy_and_names_what_it_cannot_judge() {
         "{text}"
     );
 }
+
+#[test]
+fn check_and_explain_agree_that_an_action_is_not_granted_on_a_resource_of_another_type() {
+    let case = "tests/policy-permissions/resource-type-mismatch.json";
+    let (code, report) = check(&[case]);
+    assert_eq!(
+        (code, rules(&report)),
+        (0, vec!["OA-P013".to_owned()]),
+        "{report}"
+    );
+    for action in ["s3:GetObject", "s3:PutObject"] {
+        assert!(
+            messages(&report, "OA-P013")[0].contains(action),
+            "{action}: {report}"
+        );
+        let (code, text) = explain(&[case, "--action", action]);
+        assert_eq!(code, 1, "{text}");
+        assert!(text.contains("not allowed"), "{text}");
+        assert!(
+            text.contains("object (arn:${Partition}:s3:::${BucketName}/${ObjectName})"),
+            "{text}"
+        );
+    }
+    // Asked about an object, the example plan role allows reading its state; asked about the
+    // bucket, the action acts on no such resource.
+    let plan = "examples/iam/plan-role-permissions.json";
+    let (code, text) = explain(&[
+        plan,
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::acme-terraform-state/waf/terraform.tfstate",
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = explain(&[
+        plan,
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::acme-terraform-state",
+    ]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("the resource is of no type the action acts on"),
+        "{text}"
+    );
+}

@@ -26,6 +26,43 @@ pub fn action_matches(pattern: &str, action: &str) -> bool {
     like(&pattern.to_ascii_lowercase(), &action.to_ascii_lowercase())
 }
 
+/// True when some string matches both `a` and `b`, wildcard patterns (`*`, `?`) compared with
+/// case: whether two ARN patterns can name the same resource. A walk over the pairs of positions
+/// the two patterns can reach on a common string, each pair visited once.
+pub fn patterns_overlap(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut seen = vec![false; (a.len() + 1) * width];
+    let mut todo = vec![(0usize, 0usize)];
+    while let Some((i, j)) = todo.pop() {
+        if std::mem::replace(&mut seen[i * width + j], true) {
+            continue;
+        }
+        if i == a.len() && j == b.len() {
+            return true;
+        }
+        let (x, y) = (a.get(i).copied(), b.get(j).copied());
+        // A `*` may stand for nothing.
+        if x == Some('*') {
+            todo.push((i + 1, j));
+        }
+        if y == Some('*') {
+            todo.push((i, j + 1));
+        }
+        match (x, y) {
+            // A `*` takes the other's next character (or `?`) and stays.
+            (Some('*'), Some(c)) if c != '*' => todo.push((i, j + 1)),
+            (Some(c), Some('*')) if c != '*' => todo.push((i + 1, j)),
+            (Some(c), Some(d)) if c != '*' && d != '*' && (c == '?' || d == '?' || c == d) => {
+                todo.push((i + 1, j + 1));
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Wildcard matching of `v` against `p` over any symbols that can be `*` and `?`, with `eq` for
 /// the rest: iterative, with one backtrack point, so linear in practice and never recursive.
 fn glob<T: Copy + From<u8> + PartialEq>(p: &[T], v: &[T], eq: impl Fn(T, T) -> bool) -> bool {
@@ -79,6 +116,33 @@ mod tests {
         assert!(!like("a??c", "a\u{e9}c"));
         assert!(action_matches("S3:get*", "s3:GetObject"));
         assert!(!action_matches("s3:Get?", "s3:GetObject"));
+    }
+
+    #[test]
+    fn overlapping_patterns() {
+        let object = "arn:*:s3:::*/*";
+        assert!(patterns_overlap("arn:aws:s3:::b/k", object));
+        assert!(patterns_overlap("arn:aws:s3:::b/*", object));
+        assert!(
+            patterns_overlap("arn:aws:s3:::*", object),
+            "the `*` can hold a `/`"
+        );
+        assert!(patterns_overlap("*", object));
+        assert!(
+            !patterns_overlap("arn:aws:s3:::bucket", object),
+            "a bucket is no object"
+        );
+        assert!(!patterns_overlap(
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/t",
+            object
+        ));
+        assert!(patterns_overlap("a?c", "*b*"));
+        assert!(!patterns_overlap("abc", "*d*"));
+        assert!(patterns_overlap("a?c", "*d*"), "adc");
+        assert!(patterns_overlap("", "*"));
+        assert!(!patterns_overlap("", "?"));
+        assert!(patterns_overlap("ab*", "*cd"));
+        assert!(!patterns_overlap("ab", "AB"), "ARNs compare with case");
         assert!(action_matches("sts:*", WEB_IDENTITY_ACTION));
         assert!(action_matches(
             "STS:assumerolewithwebidentity",

@@ -6,7 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::policy::matching::action_matches;
+use super::plan::interpolations_as_wildcards;
+use crate::policy::matching::{action_matches, patterns_overlap};
 
 /// The table, deflated by `build.rs`.
 const EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/actions.txt.deflate"));
@@ -78,9 +79,38 @@ pub struct Action {
     pub name: String,
     /// Its access levels.
     pub levels: Levels,
-    /// True when the action names resource types, so a policy can scope it to resource ARNs;
-    /// false when only `"Resource": "*"` applies to it.
-    pub has_resources: bool,
+    /// Where its resource types are in its service's list of references: `(start, count)`.
+    types: (u32, u32),
+}
+
+impl Action {
+    /// True when the action names resource types, so a policy can scope it to ARNs of those
+    /// types; false when only `"Resource": "*"` applies to it.
+    pub fn has_resources(&self) -> bool {
+        self.types.1 > 0
+    }
+}
+
+/// A resource type of a service: its name and ARN format(s), with AWS's `${Variable}`
+/// placeholders (`arn:${Partition}:s3:::${BucketName}/${ObjectName}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceType {
+    /// AWS's name for it.
+    pub name: String,
+    /// Its ARN formats (AWS lists several for a few types).
+    pub arns: Vec<String>,
+}
+
+/// One service prefix's actions and resource types.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Service {
+    /// Sorted by name.
+    actions: Vec<Action>,
+    /// The resource types its actions name.
+    types: Vec<ResourceType>,
+    /// Positions in `types`, each action's run of them (one list for the service, not one
+    /// allocation per action: the catalogue is parsed on every run).
+    refs: Vec<u16>,
 }
 
 /// The catalogue.
@@ -88,8 +118,8 @@ pub struct Action {
 pub struct Catalogue {
     /// Where the data comes from (the table's second comment line), for every report.
     pub source: String,
-    /// Lower-case service prefix -> its actions, sorted.
-    services: BTreeMap<String, Vec<Action>>,
+    /// Lower-case service prefix -> its actions and resource types.
+    services: BTreeMap<String, Service>,
 }
 
 /// What an action pattern (`s3:Get*`, `*`) stands for.
@@ -114,7 +144,7 @@ impl Catalogue {
     /// Parses a table in the form `scripts/iam-actions-table` writes.
     pub fn parse(text: &str) -> Result<Catalogue, String> {
         let mut source = String::new();
-        let mut services = BTreeMap::new();
+        let mut services: BTreeMap<String, Service> = BTreeMap::new();
         for (number, line) in text.lines().enumerate() {
             if let Some(comment) = line.strip_prefix('#') {
                 if number == 1 {
@@ -126,38 +156,103 @@ impl Catalogue {
             let Some(prefix) = fields.next().filter(|p| !p.is_empty()) else {
                 continue;
             };
-            let mut actions = Vec::new();
+            let at = |field: &str, what: &str| format!("line {}: `{field}` {what}", number + 1);
+            if let Some(prefix) = prefix.strip_prefix('@') {
+                let service = services.entry(prefix.to_ascii_lowercase()).or_default();
+                for field in fields {
+                    let (name, arns) = field
+                        .split_once('=')
+                        .ok_or_else(|| at(field, "is not TYPE=ARN[|ARN...]"))?;
+                    service.types.push(ResourceType {
+                        name: name.replace('+', " "),
+                        arns: arns.split('|').map(str::to_owned).collect(),
+                    });
+                }
+                continue;
+            }
+            let service = services.entry(prefix.to_ascii_lowercase()).or_default();
             for field in fields {
-                let parts: Vec<&str> = field.split(':').collect();
-                let (name, levels, resources) = match parts.as_slice() {
-                    [name, levels] => (name, levels, false),
-                    [name, levels, "r"] => (name, levels, true),
-                    _ => {
-                        return Err(format!(
-                            "line {}: `{field}` is not Name:LEVELS[:r]",
-                            number + 1
-                        ));
-                    }
+                let mut parts = field.splitn(3, ':');
+                let (Some(name), Some(levels)) = (parts.next(), parts.next()) else {
+                    return Err(at(field, "is not Name:LEVELS[:N,...]"));
                 };
-                let levels = Levels::parse(levels)
-                    .ok_or_else(|| format!("line {}: `{field}` has unknown levels", number + 1))?;
-                actions.push(Action {
+                let levels =
+                    Levels::parse(levels).ok_or_else(|| at(field, "has unknown levels"))?;
+                let start = service.refs.len();
+                for n in parts.next().into_iter().flat_map(|list| list.split(',')) {
+                    let n = n
+                        .parse()
+                        .map_err(|_| at(field, "names a resource type by no number"))?;
+                    service.refs.push(n);
+                }
+                let count = service.refs.len() - start;
+                service.actions.push(Action {
                     name: format!("{prefix}:{name}"),
                     levels,
-                    has_resources: resources,
+                    types: (
+                        u32::try_from(start).map_err(|_| at(field, "is one too many"))?,
+                        u32::try_from(count).map_err(|_| at(field, "is one too many"))?,
+                    ),
                 });
             }
-            services.insert(prefix.to_ascii_lowercase(), actions);
         }
-        if services.is_empty() {
+        for (prefix, service) in &services {
+            if let Some(&n) = service
+                .refs
+                .iter()
+                .find(|&&n| usize::from(n) >= service.types.len())
+            {
+                return Err(format!(
+                    "{prefix}: an action names resource type {n}, of {} in its `@{prefix}` line",
+                    service.types.len()
+                ));
+            }
+        }
+        if services.values().all(|s| s.actions.is_empty()) {
             return Err("the action table holds no service".to_owned());
         }
         Ok(Catalogue { source, services })
     }
 
+    /// False when `action` names resource types and none of `resources` can be an ARN of one of
+    /// them: AWS then does not grant the action through that statement (Service Authorization
+    /// Reference, "Resource types": an action is scoped to ARNs of the types it lists). ARN
+    /// formats' `${Variable}`s and Terraform interpolations match anything, so a doubtful case
+    /// counts as acting on it. An action with no resource type is not judged here.
+    pub fn acts_on_any(&self, action: &Action, resources: &[String]) -> bool {
+        if !action.has_resources() || resources.iter().any(|r| r == "*") {
+            return true;
+        }
+        let formats: Vec<String> = self
+            .resource_types(action)
+            .iter()
+            .flat_map(|t| t.arns.iter().map(|a| interpolations_as_wildcards(a)))
+            .collect();
+        resources.iter().any(|r| {
+            let r = interpolations_as_wildcards(r);
+            formats.iter().any(|f| patterns_overlap(&r, f))
+        })
+    }
+
+    /// The resource types `action` names, with their ARN formats.
+    pub fn resource_types(&self, action: &Action) -> Vec<&ResourceType> {
+        let prefix = action.name.split_once(':').map_or("", |(p, _)| p);
+        let Some(service) = self.services.get(&prefix.to_ascii_lowercase()) else {
+            return Vec::new();
+        };
+        let (start, count) = (action.types.0 as usize, action.types.1 as usize);
+        service
+            .refs
+            .get(start..start + count)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|&n| service.types.get(usize::from(n)))
+            .collect()
+    }
+
     /// The number of actions.
     pub fn len(&self) -> usize {
-        self.services.values().map(Vec::len).sum()
+        self.services.values().map(|s| s.actions.len()).sum()
     }
 
     /// True when the catalogue has no action (never, for a parsed one).
@@ -170,6 +265,7 @@ impl Catalogue {
         let (prefix, _) = name.split_once(':')?;
         self.services
             .get(&prefix.to_ascii_lowercase())?
+            .actions
             .iter()
             .find(|a| a.name.eq_ignore_ascii_case(name))
     }
@@ -182,11 +278,12 @@ impl Catalogue {
             self.services
                 .iter()
                 .filter(|(prefix, _)| action_matches(service_pattern, prefix))
-                .map(|(_, list)| list)
+                .map(|(_, service)| &service.actions)
                 .collect()
         } else {
             self.services
                 .get(&service_pattern.to_ascii_lowercase())
+                .map(|service| &service.actions)
                 .into_iter()
                 .collect()
         };
@@ -253,7 +350,18 @@ mod tests {
         );
         let get = catalogue.action("s3:GetObject").expect("known");
         assert_eq!(get.levels, Levels::READ);
-        assert!(get.has_resources);
+        assert!(get.has_resources());
+        let types: Vec<&str> = catalogue
+            .resource_types(get)
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(types, ["accesspointobject", "object"]);
+        let object = catalogue.resource_types(get)[1];
+        assert_eq!(
+            object.arns,
+            ["arn:${Partition}:s3:::${BucketName}/${ObjectName}"]
+        );
         assert!(catalogue.action("s3:NoSuchAction").is_none());
     }
 

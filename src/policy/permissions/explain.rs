@@ -29,6 +29,8 @@ pub enum Verdict {
     Denied(String),
     /// No statement allows it.
     ImplicitlyDenied,
+    /// The resource asked about is of no type the action acts on.
+    NotItsResource,
 }
 
 impl Verdict {
@@ -38,9 +40,27 @@ impl Verdict {
     }
 }
 
-/// Decides `action` on `resource` (`*` when none is given) over `policies`.
-pub fn decide(policies: &[&LoadedPolicy], action: &str, resource: &str) -> Verdict {
-    let applying = |st: &Statement| covers_action(st, action) && covers_resource(st, resource);
+/// Decides `action` on `resource` (`*` when none is given) over `policies`. For an action of the
+/// catalogue, a statement applies only on resources of the types the action acts on, as `check`
+/// counts it ([`Catalogue::acts_on_any`]).
+pub fn decide(
+    policies: &[&LoadedPolicy],
+    catalogue: &Catalogue,
+    action: &str,
+    resource: &str,
+) -> Verdict {
+    let known = catalogue.action(action);
+    if let Some(known) = known
+        && resource != "*"
+        && !catalogue.acts_on_any(known, &[resource.to_owned()])
+    {
+        return Verdict::NotItsResource;
+    }
+    let acts_on = |st: &Statement| {
+        st.resources_negated || known.is_none_or(|a| catalogue.acts_on_any(a, &st.resources))
+    };
+    let applying =
+        |st: &Statement| covers_action(st, action) && covers_resource(st, resource) && acts_on(st);
     let mut allow: Option<(String, bool)> = None;
     let mut conditional_deny: Option<String> = None;
     for p in policies {
@@ -126,7 +146,7 @@ pub fn explain(
             "{pattern}: not an action of AWS's catalogue ({}); judged as written",
             catalogue.source
         );
-        let verdict = decide(policies, pattern, resource);
+        let verdict = decide(policies, catalogue, pattern, resource);
         any = verdict.may_allow();
         let _ = writeln!(out, "  {}", show(&verdict));
     } else {
@@ -138,9 +158,21 @@ pub fn explain(
             );
         }
         for action in &expansion.actions {
-            let verdict = decide(policies, &action.name, resource);
+            let verdict = decide(policies, catalogue, &action.name, resource);
             any |= verdict.may_allow();
             let _ = writeln!(out, "{}: {}", heading(action), show(&verdict));
+        }
+        if let [action] = expansion.actions.as_slice() {
+            let types: Vec<String> = catalogue
+                .resource_types(action)
+                .iter()
+                .map(|t| format!("{} ({})", t.name, t.arns.join(" or ")))
+                .collect();
+            let _ = if types.is_empty() {
+                writeln!(out, "acts on: \"*\" only (no resource types)")
+            } else {
+                writeln!(out, "acts on: {}", types.join(", "))
+            };
         }
     }
     let _ = writeln!(out, "resource: {resource}");
@@ -170,5 +202,8 @@ fn show(verdict: &Verdict) -> String {
         Verdict::AllowedIf(by) => format!("ALLOWED by {by}"),
         Verdict::Denied(by) => format!("DENIED by {by}"),
         Verdict::ImplicitlyDenied => "not allowed: no statement allows it (implicit deny)".into(),
+        Verdict::NotItsResource => {
+            "not allowed: the resource is of no type the action acts on (Service Authorization Reference)".into()
+        }
     }
 }

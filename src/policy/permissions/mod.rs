@@ -130,6 +130,7 @@ struct Granted<'a> {
     content: Vec<(&'a Action, &'static ContentRead)>,
     everywhere: Vec<&'a Action>,
     backend: Vec<(&'a Action, Exception)>,
+    elsewhere: Vec<&'a Action>,
 }
 
 fn check_statement(
@@ -212,6 +213,10 @@ fn check_statement(
             );
         }
         for action in expansion.actions {
+            if !catalogue.acts_on_any(action, &st.resources) {
+                granted.elsewhere.push(action);
+                continue;
+            }
             if denied(action, &st.resources, denies) {
                 continue;
             }
@@ -226,7 +231,7 @@ fn check_statement(
             } else if let Some(entry) = content_read(&action.name) {
                 granted.content.push((action, entry));
             }
-            if resource_star && action.has_resources {
+            if resource_star && action.has_resources() {
                 granted.everywhere.push(action);
             }
         }
@@ -269,6 +274,28 @@ fn check_statement(
         );
     }
     backend_findings(&granted.backend, st, loc, out);
+    dedup(&mut granted.elsewhere);
+    if !granted.elsewhere.is_empty() {
+        let shown = listed(granted.elsewhere.iter().map(|a| {
+            let types: Vec<String> = catalogue
+                .resource_types(a)
+                .iter()
+                .map(|t| format!("{} {}", t.name, t.arns.join(" or ")))
+                .collect();
+            format!("{} (acts on {})", a.name, types.join("; "))
+        }));
+        push(
+            out,
+            rules::NOT_ITS_RESOURCE,
+            loc.clone(),
+            format!(
+                "Resource {:?} is of no type that {} action(s) act on, so AWS does not grant them here: {shown}",
+                st.resources,
+                granted.elsewhere.len()
+            ),
+            "write the ARN of the resource the action acts on, or remove the action",
+        );
+    }
     if !granted.everywhere.is_empty() {
         push(
             out,

@@ -102,6 +102,14 @@ pub const OTHER_STATES: Rule = rule(
     "Under --profile plan: s3:GetObject on more of the state bucket than the state object reads other workspaces' states, which can hold secrets.",
 );
 
+/// A statement names an action on resources of none of its types.
+pub const NOT_ITS_RESOURCE: Rule = rule(
+    "OA-P013",
+    "resource-type-mismatch",
+    Severity::Warning,
+    "A statement allows an action on resources none of which is of a type the action acts on (AWS's Service Authorization Reference): AWS does not grant it there, so the ARN or the action is likely wrong.",
+);
+
 /// Every rule, in id order.
 pub const RULES: &[Rule] = &[
     ALLOW_NOT_ACTION,
@@ -116,4 +124,5 @@ pub const RULES: &[Rule] = &[
     STATE_READ,
     LOCK_WRITE,
     OTHER_STATES,
+    NOT_ITS_RESOURCE,
 ];
