@@ -131,6 +131,8 @@ struct Granted<'a> {
     everywhere: Vec<&'a Action>,
     backend: Vec<(&'a Action, Exception)>,
     elsewhere: Vec<&'a Action>,
+    /// Each action pattern with what it matches today.
+    wildcards: Vec<(&'a str, Vec<&'a Action>)>,
 }
 
 fn check_statement(
@@ -189,28 +191,7 @@ fn check_statement(
             continue;
         }
         if pattern.contains(['*', '?']) {
-            let changing = expansion
-                .actions
-                .iter()
-                .filter(|a| a.levels.changes_anything())
-                .count();
-            push(
-                out,
-                rules::ACTION_WILDCARD,
-                loc.clone(),
-                format!(
-                    "Action {pattern:?} matches {} actions today ({changing} of them Write, Permissions management or Tagging: {}), and every action AWS adds under that name later",
-                    expansion.actions.len(),
-                    listed(
-                        expansion
-                            .actions
-                            .iter()
-                            .filter(|a| a.levels.changes_anything())
-                            .map(|a| a.name.as_str())
-                    )
-                ),
-                "list the actions by name",
-            );
+            granted.wildcards.push((pattern, expansion.actions.clone()));
         }
         for action in expansion.actions {
             if !catalogue.acts_on_any(action, &st.resources) {
@@ -236,6 +217,7 @@ fn check_statement(
             }
         }
     }
+    wildcard_finding(&granted.wildcards, loc, out);
     dedup(&mut granted.writes);
     dedup(&mut granted.everywhere);
     granted.content.sort_by(|a, b| a.0.name.cmp(&b.0.name));
@@ -309,6 +291,46 @@ fn check_statement(
             "name the resources (ARNs) where you can",
         );
     }
+}
+
+/// One finding for a statement's action patterns: what they match today, the actions among
+/// those that change something, and that they grow.
+fn wildcard_finding(wildcards: &[(&str, Vec<&Action>)], loc: &Location, out: &mut Vec<Finding>) {
+    let mut matched: Vec<&Action> = wildcards
+        .iter()
+        .flat_map(|(_, a)| a.iter().copied())
+        .collect();
+    dedup(&mut matched);
+    let changing = listed(
+        matched
+            .iter()
+            .filter(|a| a.levels.changes_anything())
+            .map(|a| a.name.as_str()),
+    );
+    let count = matched
+        .iter()
+        .filter(|a| a.levels.changes_anything())
+        .count();
+    let message = match wildcards {
+        [] => return,
+        [(pattern, _)] => format!(
+            "Action {pattern:?} matches {} actions today ({count} of them Write, Permissions management or Tagging: {changing}), and every action AWS adds under that name later",
+            matched.len()
+        ),
+        _ => format!(
+            "{} action patterns ({}) match {} actions today ({count} of them Write, Permissions management or Tagging: {changing}), and every action AWS adds under those names later",
+            wildcards.len(),
+            listed(wildcards.iter().map(|(p, a)| format!("{p:?}: {}", a.len()))),
+            matched.len()
+        ),
+    };
+    push(
+        out,
+        rules::ACTION_WILDCARD,
+        loc.clone(),
+        message,
+        "list the actions by name",
+    );
 }
 
 /// The `plan` profile's findings for what the backend needs, one per action.
