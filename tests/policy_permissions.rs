@@ -498,6 +498,17 @@ fn aws_managed_policies_are_judged_from_the_shipped_documents() {
         write,
         "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess (v45, AWS managed, attached by role plan)"
     );
+    // Its one statement's 72 patterns make one wildcard finding, each pattern with its count.
+    let wildcards = messages(&report, "OA-P005");
+    assert_eq!(wildcards.len(), 1, "{wildcards:#?}");
+    assert!(
+        wildcards[0].starts_with("72 action patterns (\"athena:List*\": 16, ")
+            && wildcards[0].contains(
+                "(1 of them Write, Permissions management or Tagging: iot:ListSubscriptions)"
+            ),
+        "{}",
+        wildcards[0]
+    );
 
     // Attached by Terraform: the partition's interpolation stands for `aws`; a module's own
     // policy is judged where it is declared; what is not resolved or not shipped is named.
