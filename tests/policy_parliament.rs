@@ -79,7 +79,9 @@ fn parliament_comparison_on_the_permissions_corpus() {
     let pinned: BTreeMap<&str, &[&str]> = PARLIAMENT.iter().copied().collect();
     let mut table = String::from("| case | ours | parliament 1.6.4 |\n| --- | --- | --- |\n");
     let mut silent_on_writes = 0;
-    for (file, expected) in &manifest {
+    // parliament reads IAM JSON only: the Terraform cases are ours alone.
+    let json_cases = manifest.iter().filter(|(file, _)| file.ends_with(".json"));
+    for (file, expected) in json_cases {
         let text = std::fs::read_to_string(dir.join(file)).expect("case");
         let theirs = parliament(&text);
         let want: Vec<String> = pinned
@@ -121,7 +123,11 @@ fn parliament_comparison_on_the_permissions_corpus() {
             }
         ));
     }
-    assert_eq!(pinned.len(), manifest.len(), "every case is compared");
+    assert_eq!(
+        pinned.len(),
+        manifest.keys().filter(|f| f.ends_with(".json")).count(),
+        "every JSON case is compared"
+    );
     table.push_str(&format!(
         "\nparliament says nothing about a write in {silent_on_writes} of the cases where ours finds one.\n"
     ));

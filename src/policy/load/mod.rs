@@ -133,6 +133,22 @@ pub struct Note {
     /// A managed policy attached to the role whose document the input does not hold, which
     /// `policy permissions` resolves when it ships the document.
     pub attached: Option<Attached>,
+    /// True for an interpolation of the deploying account's own partition, account id or
+    /// region (see [`is_deployment_value`]), which `policy permissions` takes to match any value.
+    pub deployment_value: bool,
+}
+
+/// True for a Terraform expression that stands for the deploying account's partition, account
+/// id or region: `data.aws_partition.NAME.partition`, `data.aws_caller_identity.NAME.account_id`,
+/// `data.aws_region.NAME.name` (or `.region`, `.id`). Its value is known only at plan time.
+pub fn is_deployment_value(src: &str) -> bool {
+    let parts: Vec<&str> = src.trim().split('.').collect();
+    matches!(
+        parts.as_slice(),
+        ["data", "aws_partition", _, "partition"]
+            | ["data", "aws_caller_identity", _, "account_id"]
+            | ["data", "aws_region", _, "name" | "region" | "id"]
+    )
 }
 
 /// A managed policy attached to a role, by its ARN.
@@ -156,6 +172,7 @@ impl Note {
             message: message.into(),
             line,
             attached: None,
+            deployment_value: false,
         }
     }
 

@@ -172,8 +172,9 @@ fn notes(scope: &Scope) -> Vec<Note> {
     scope
         .take_unresolved()
         .into_iter()
-        .map(|src| {
-            Note::new(format!(
+        .map(|src| Note {
+            deployment_value: super::is_deployment_value(&src),
+            ..Note::new(format!(
                 "`{src}` is not resolved here; it is checked as written"
             ))
         })

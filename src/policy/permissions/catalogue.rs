@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use super::plan::interpolations_as_wildcards;
 use crate::policy::matching::{action_matches, patterns_overlap};
 
 /// The table, deflated by `build.rs`.
@@ -223,14 +222,12 @@ impl Catalogue {
         if !action.has_resources() || resources.iter().any(|r| r == "*") {
             return true;
         }
-        let formats: Vec<String> = self
-            .resource_types(action)
-            .iter()
-            .flat_map(|t| t.arns.iter().map(|a| interpolations_as_wildcards(a)))
-            .collect();
+        let types = self.resource_types(action);
         resources.iter().any(|r| {
-            let r = interpolations_as_wildcards(r);
-            formats.iter().any(|f| patterns_overlap(&r, f))
+            types
+                .iter()
+                .flat_map(|t| &t.arns)
+                .any(|format| may_be_of(r, format))
         })
     }
 
@@ -299,6 +296,44 @@ impl Catalogue {
     }
 }
 
+/// Stands for a `${...}` while an ARN is cut into its fields: a value with no `:` in it.
+const PLACEHOLDER: char = '\u{E000}';
+
+/// True when the resource pattern `resource` can name a resource of the ARN format `format`. An
+/// ARN's first five fields hold no `:`, and a `${...}` (a Terraform interpolation, or a variable of
+/// AWS's format) is one field's value, so the two compare field by field. A `*` the policy writes
+/// at the end of one of those fields may run past the `:` (IAM User Guide, "IAM JSON policy
+/// elements: Resource"): then, and for a pattern with fewer fields, they compare whole, each
+/// `${...}` as a `*`.
+fn may_be_of(resource: &str, format: &str) -> bool {
+    let (r, f) = (placeholders(resource), placeholders(format));
+    let as_wildcards = |s: &str| s.replace(PLACEHOLDER, "*");
+    let rs: Vec<&str> = r.splitn(6, ':').collect();
+    let fs: Vec<&str> = f.splitn(6, ':').collect();
+    if rs.len() < 6 || fs.len() < 6 || rs[..5].iter().any(|field| field.ends_with('*')) {
+        return patterns_overlap(&as_wildcards(&r), &as_wildcards(&f));
+    }
+    rs.iter()
+        .zip(&fs)
+        .all(|(a, b)| patterns_overlap(&as_wildcards(a), &as_wildcards(b)))
+}
+
+/// `text` with each `${...}` replaced by [`PLACEHOLDER`].
+fn placeholders(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push(PLACEHOLDER);
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The table's origin as a report states it: the package and version, and the data's date,
 /// which the package's version carries (`0.21.YYYYMMDDN`).
 fn describe_source(comment: &str) -> String {
@@ -363,6 +398,35 @@ mod tests {
             ["arn:${Partition}:s3:::${BucketName}/${ObjectName}"]
         );
         assert!(catalogue.action("s3:NoSuchAction").is_none());
+    }
+
+    #[test]
+    fn an_arn_is_of_a_type_field_by_field() {
+        let object = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
+        assert!(may_be_of("arn:aws:s3:::state/key", object));
+        assert!(may_be_of(
+            "arn:${data.aws_partition.current.partition}:s3:::state/*",
+            object
+        ));
+        assert!(may_be_of("arn:aws:s3:::*", object));
+        assert!(may_be_of("arn:aws:s3:::state*", object));
+        // An interpolated partition is one field: it cannot hold the rest of an object's ARN.
+        assert!(!may_be_of(
+            "arn:${data.aws_partition.current.partition}:s3:::state",
+            object
+        ));
+        assert!(!may_be_of("arn:aws:s3:::state", object));
+        // A `*` the policy ends a field with may run past its `:`.
+        assert!(may_be_of("arn:aws:s3*", object));
+        let table = "arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}";
+        assert!(may_be_of(
+            "arn:aws:dynamodb:eu-west-1:${data.aws_caller_identity.current.account_id}:table/locks",
+            table
+        ));
+        assert!(!may_be_of(
+            "arn:aws:dynamodb:eu-west-1:123456789012:stream/x",
+            table
+        ));
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub mod plan;
 pub mod rules;
 
 use crate::policy::check::{Finding, Location, Rule};
-use crate::policy::load::{LoadedPolicy, PolicyKind};
+use crate::policy::load::{LoadedPolicy, PolicyKind, is_deployment_value};
 use crate::policy::matching::{action_matches, like};
 use crate::policy::model::{Effect, Statement};
 pub use catalogue::{Action, Catalogue, Levels};
@@ -66,6 +66,19 @@ pub fn check_policies(
                 "check the rendered policy as well (`terraform show -json`, `aws iam get-role-policy`, `aws iam get-policy-version`)",
             );
         }
+        let placeholders = deployment_values(p);
+        if !placeholders.is_empty() {
+            push(
+                &mut out,
+                rules::DEPLOYMENT_VALUE,
+                base.clone(),
+                format!(
+                    "ARNs interpolate the deploying account's partition, account id or region, taken to match any value: {}",
+                    placeholders.join(", ")
+                ),
+                "nothing to change; `terraform show -json` of a plan shows the values",
+            );
+        }
         for d in &p.duplicates {
             push(
                 &mut out,
@@ -98,6 +111,27 @@ pub fn check_policies(
         }
     }
     out
+}
+
+/// The distinct `${...}` interpolations of the deploying account's partition, account id or
+/// region in the resources of `p`'s statements, in order of appearance.
+fn deployment_values(p: &LoadedPolicy) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for resource in p.document.statements.iter().flat_map(|s| &s.resources) {
+        let mut rest = resource.as_str();
+        while let Some(start) = rest.find("${") {
+            let Some(len) = rest[start..].find('}') else {
+                break;
+            };
+            let whole = &rest[start..start + len + 1];
+            if is_deployment_value(&whole[2..whole.len() - 1]) && !found.iter().any(|f| f == whole)
+            {
+                found.push(whole.to_owned());
+            }
+            rest = &rest[start + len + 1..];
+        }
+    }
+    found
 }
 
 /// A permissions policy, or an input that could be one and was not resolved (named, never

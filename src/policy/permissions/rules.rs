@@ -110,6 +110,14 @@ pub const NOT_ITS_RESOURCE: Rule = rule(
     "A statement allows an action on resources none of which is of a type the action acts on (AWS's Service Authorization Reference): AWS does not grant it there, so the ARN or the action is likely wrong.",
 );
 
+/// ARNs that interpolate the deploying account's partition, account id or region.
+pub const DEPLOYMENT_VALUE: Rule = rule(
+    "OA-P014",
+    "deployment-value",
+    Severity::Note,
+    "A resource ARN interpolates the deploying account's partition, account id or region (data.aws_partition, data.aws_caller_identity, data.aws_region): known only at plan time, it is taken to match any value.",
+);
+
 /// Every rule, in id order.
 pub const RULES: &[Rule] = &[
     ALLOW_NOT_ACTION,
@@ -125,4 +133,5 @@ pub const RULES: &[Rule] = &[
     LOCK_WRITE,
     OTHER_STATES,
     NOT_ITS_RESOURCE,
+    DEPLOYMENT_VALUE,
 ];
