@@ -21,6 +21,9 @@ const SERVICE_LINKED_PATH: &str = "aws-service-role/";
 /// The AWS managed policies this binary ships.
 pub struct ManagedPolicies {
     text: String,
+    /// Where each policy's line is in `text`, sorted by ARN (the table is written so): an
+    /// account's authorization details can attach hundreds of policies.
+    lines: Vec<std::ops::Range<usize>>,
     /// Where the documents come from, and when: a report states it.
     pub source: String,
 }
@@ -66,18 +69,36 @@ impl ManagedPolicies {
             .map(|line| line.trim_end_matches(" Do not edit.").trim_end_matches('.'))
             .unwrap_or("AWS managed policies of unknown origin")
             .to_owned();
-        ManagedPolicies { text, source }
+        let mut lines = Vec::new();
+        let mut start = 0;
+        for line in text.split_inclusive('\n') {
+            let content = line.trim_end_matches('\n');
+            if !content.starts_with('#') && !content.is_empty() {
+                lines.push(start..start + content.len());
+            }
+            start += line.len();
+        }
+        lines.sort_by(|a, b| arn_of(&text[a.clone()]).cmp(arn_of(&text[b.clone()])));
+        ManagedPolicies {
+            text,
+            lines,
+            source,
+        }
     }
 
     fn entries(&self) -> impl Iterator<Item = (&str, &str, &str)> {
-        self.text
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|line| {
-                let (arn, rest) = line.split_once(' ')?;
-                let (version, document) = rest.split_once(' ')?;
-                Some((arn, version, document))
-            })
+        self.lines
+            .iter()
+            .filter_map(|range| entry(&self.text[range.clone()]))
+    }
+
+    /// The entry whose ARN is exactly `arn`.
+    fn find(&self, arn: &str) -> Option<(&str, &str, &str)> {
+        let at = self
+            .lines
+            .binary_search_by(|range| arn_of(&self.text[range.clone()]).cmp(arn))
+            .ok()?;
+        entry(&self.text[self.lines[at].clone()])
     }
 
     /// The document of the AWS managed policy `arn`, or why there is none. A Terraform
@@ -101,7 +122,7 @@ impl ManagedPolicies {
             );
         }
         let wanted = format!("arn:aws{ACCOUNT_AND_TYPE}{name}");
-        if let Some((_, version, document)) = self.entries().find(|(a, _, _)| *a == wanted) {
+        if let Some((_, version, document)) = self.find(&wanted) {
             return Lookup::Found { version, document };
         }
         match self
@@ -118,6 +139,18 @@ impl ManagedPolicies {
             )),
         }
     }
+}
+
+/// A table line's ARN, its first field.
+fn arn_of(line: &str) -> &str {
+    line.split_once(' ').map_or(line, |(arn, _)| arn)
+}
+
+/// A table line's ARN, version and document.
+fn entry(line: &str) -> Option<(&str, &str, &str)> {
+    let (arn, rest) = line.split_once(' ')?;
+    let (version, document) = rest.split_once(' ')?;
+    Some((arn, version, document))
 }
 
 /// Replaces each note that names an attached AWS managed policy with the policy itself, judged
