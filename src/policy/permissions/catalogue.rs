@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use super::plan::replace_interpolations;
 use crate::policy::matching::{action_matches, patterns_overlap};
 
 /// The table, deflated by `build.rs`.
@@ -320,18 +321,7 @@ fn may_be_of(resource: &str, format: &str) -> bool {
 
 /// `text` with each `${...}` replaced by [`PLACEHOLDER`].
 fn placeholders(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        let Some(len) = rest[start..].find('}') else {
-            break;
-        };
-        out.push_str(&rest[..start]);
-        out.push(PLACEHOLDER);
-        rest = &rest[start + len + 1..];
-    }
-    out.push_str(rest);
-    out
+    replace_interpolations(text, PLACEHOLDER.encode_utf8(&mut [0; 4]))
 }
 
 /// The table's origin as a report states it: the package and version, and the data's date,

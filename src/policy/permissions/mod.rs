@@ -117,18 +117,10 @@ pub fn check_policies(
 /// region in the resources of `p`'s statements, in order of appearance.
 fn deployment_values(p: &LoadedPolicy) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
-    for resource in p.document.statements.iter().flat_map(|s| &s.resources) {
-        let mut rest = resource.as_str();
-        while let Some(start) = rest.find("${") {
-            let Some(len) = rest[start..].find('}') else {
-                break;
-            };
-            let whole = &rest[start..start + len + 1];
-            if is_deployment_value(&whole[2..whole.len() - 1]) && !found.iter().any(|f| f == whole)
-            {
-                found.push(whole.to_owned());
-            }
-            rest = &rest[start + len + 1..];
+    let resources = p.document.statements.iter().flat_map(|s| &s.resources);
+    for whole in resources.flat_map(|r| plan::interpolations(r)) {
+        if is_deployment_value(&whole[2..whole.len() - 1]) && !found.iter().any(|f| f == whole) {
+            found.push(whole.to_owned());
         }
     }
     found

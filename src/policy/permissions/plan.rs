@@ -130,17 +130,35 @@ impl PlanState {
 /// `resource` with each Terraform interpolation (`${...}`) turned into `*`: it matches any
 /// value there, as the permissions check takes it to.
 pub fn interpolations_as_wildcards(resource: &str) -> String {
-    let mut out = String::with_capacity(resource.len());
-    let mut rest = resource;
-    while let Some(start) = rest.find("${") {
-        let Some(len) = rest[start..].find('}') else {
-            break;
-        };
-        out.push_str(&rest[..start]);
-        out.push('*');
-        rest = &rest[start + len + 1..];
+    replace_interpolations(resource, "*")
+}
+
+/// Each `${...}` of `text` (a Terraform interpolation, or a variable of an ARN format AWS
+/// publishes), whole, in order.
+pub fn interpolations(text: &str) -> impl Iterator<Item = &str> {
+    interpolation_ranges(text).map(|r| &text[r])
+}
+
+fn interpolation_ranges(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let start = from + text[from..].find("${")?;
+        let end = start + text[start..].find('}')? + 1;
+        from = end;
+        Some(start..end)
+    })
+}
+
+/// `text` with each `${...}` replaced by `with`.
+pub fn replace_interpolations(text: &str, with: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for range in interpolation_ranges(text) {
+        out.push_str(&text[copied..range.start]);
+        out.push_str(with);
+        copied = range.end;
     }
-    out.push_str(rest);
+    out.push_str(&text[copied..]);
     out
 }
 
